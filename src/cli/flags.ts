@@ -1,0 +1,91 @@
+import { parseArgs } from "node:util";
+import { UsageError } from "./usage-error.ts";
+import type { ValueParser } from "./values.ts";
+
+/** One `--name VALUE` flag, also settable as `FOLLOWER_MAZE_<NAME>`. */
+export interface Flag<T> {
+  value: string;
+  help: string;
+  default: T;
+  parse: ValueParser<T>;
+  /** How the default is shown in --help when `String(default)` is not right. */
+  shownDefault?: string;
+}
+
+export type FlagTable = Record<string, Flag<unknown>>;
+export type FlagValues<F extends FlagTable> = { [K in keyof F]: F[K] extends Flag<infer T> ? T : never };
+
+export const ENV_PREFIX = "FOLLOWER_MAZE_";
+
+export function envName(flag: string): string {
+  return ENV_PREFIX + flag.toUpperCase().replaceAll("-", "_");
+}
+
+export interface ParsedCommandLine<F extends FlagTable> {
+  help: boolean;
+  version: boolean;
+  values: FlagValues<F>;
+  positionals: string[];
+}
+
+/**
+ * Resolves every flag with the precedence flag > environment > default.
+ * Any mistake becomes a one-line UsageError naming the flag or variable.
+ */
+export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: Record<string, string | undefined>): ParsedCommandLine<F> {
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean", short: "V" },
+  };
+  for (const name of Object.keys(table)) options[name] = { type: "string" };
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error as Error & { code?: string }));
+  }
+  const given = parsed.values as Record<string, string | boolean | undefined>;
+
+  const values: Record<string, unknown> = {};
+  for (const [name, flag] of Object.entries(table)) {
+    const fromFlag = given[name] as string | undefined;
+    const variable = envName(name);
+    const fromEnv = env[variable];
+    const [raw, source] = fromFlag !== undefined ? [fromFlag, `--${name}`] : fromEnv !== undefined && fromEnv !== "" ? [fromEnv, variable] : [undefined, ""];
+    if (raw === undefined) {
+      values[name] = flag.default;
+      continue;
+    }
+    try {
+      values[name] = flag.parse(raw);
+    } catch (problem) {
+      throw new UsageError(`${source}: ${problem instanceof Error ? problem.message : String(problem)}`);
+    }
+  }
+  return { help: given.help === true, version: given.version === true, values: values as FlagValues<F>, positionals: parsed.positionals };
+}
+
+function describeParseError(error: Error & { code?: string }): string {
+  const option = /'([^']+)'/.exec(error.message)?.[1];
+  switch (error.code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
+      return `unknown flag ${option ?? ""}`.trim();
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
+      const flag = option?.split(" ")[0] ?? "a flag";
+      return error.message.includes("does not take") ? `${flag} does not take a value` : `${flag} needs a value`;
+    }
+    default:
+      return error.message.split("\n")[0] as string;
+  }
+}
+
+/** The flag section of --help, generated from the same table the parser uses. */
+export function describeFlags(table: FlagTable): string {
+  const rows = Object.entries(table).map(([name, flag]) => {
+    const left = `  --${name} ${flag.value}`;
+    const shown = flag.shownDefault ?? String(flag.default);
+    return `${left.padEnd(30)}${flag.help}\n${" ".repeat(30)}default ${shown}; env ${envName(name)}`;
+  });
+  return rows.join("\n");
+}

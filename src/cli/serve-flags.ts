@@ -1,0 +1,63 @@
+import { LOG_LEVELS } from "../log/logger.ts";
+import type { Flag } from "./flags.ts";
+import { bytes, delimiter, host, integer, milliseconds, oneOf, port, sequenceNumber } from "./values.ts";
+
+const MiB = 1024 * 1024;
+
+/** Every flag of `follower-maze serve`; --help and the README are generated from and checked against this table. */
+export const SERVE_FLAGS = {
+  "event-port": { value: "N", help: "port event sources connect to (0: any free port)", default: 9090, parse: port } as Flag<number>,
+  "client-port": { value: "N", help: "port user clients connect to (0: any free port)", default: 9099, parse: port } as Flag<number>,
+  host: { value: "ADDR", help: "address both ports listen on (the protocol has no authentication)", default: "127.0.0.1", parse: host } as Flag<string>,
+  delimiter: { value: "C", help: "single-byte field separator of event lines", default: 0x7c, parse: delimiter, shownDefault: "|" } as Flag<number>,
+  "start-seq": { value: "N", help: "first sequence number to deliver", default: 1, parse: sequenceNumber } as Flag<number>,
+  "max-pending": {
+    value: "N",
+    help: "events held for reordering before event sources are paused",
+    default: 100_000,
+    parse: integer(1, 50_000_000),
+  } as Flag<number>,
+  "gap-timeout": {
+    value: "MS",
+    help: "skip a missing sequence number after this long (0: wait forever)",
+    default: 0,
+    parse: milliseconds(0),
+  } as Flag<number>,
+  "max-line-bytes": {
+    value: "N",
+    help: "longest accepted line, terminator excluded",
+    default: 1024,
+    parse: integer(16, MiB),
+  } as Flag<number>,
+  "handshake-timeout": {
+    value: "MS",
+    help: "time a client has to send its user id",
+    default: 10_000,
+    parse: milliseconds(1),
+  } as Flag<number>,
+  "max-client-buffer": {
+    value: "BYTES",
+    help: "notifications queued for one client before it is disconnected",
+    default: 4 * MiB,
+    parse: bytes(1024, 1024 * MiB),
+    shownDefault: "4MiB",
+  } as Flag<number>,
+  "shutdown-timeout": {
+    value: "MS",
+    help: "on SIGINT/SIGTERM, time allowed to flush queued notifications",
+    default: 5_000,
+    parse: milliseconds(0),
+  } as Flag<number>,
+  "stats-interval": {
+    value: "MS",
+    help: "log counters this often at info level (0: never)",
+    default: 10_000,
+    parse: milliseconds(0),
+  } as Flag<number>,
+  "log-level": {
+    value: "LEVEL",
+    help: `one of ${LOG_LEVELS.join(", ")}`,
+    default: "info",
+    parse: oneOf(LOG_LEVELS),
+  } as Flag<(typeof LOG_LEVELS)[number]>,
+};

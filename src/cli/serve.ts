@@ -1,0 +1,69 @@
+import { Logger } from "../log/logger.ts";
+import { ListenError } from "../net/listen.ts";
+import { Server, statsLine } from "../net/server.ts";
+import { VERSION } from "../version.ts";
+import type { FlagValues } from "./flags.ts";
+import type { SERVE_FLAGS } from "./serve-flags.ts";
+import { EXIT_FAILURE, EXIT_OK, UsageError } from "./usage-error.ts";
+
+export type ServeOptions = FlagValues<typeof SERVE_FLAGS>;
+
+/**
+ * Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
+ * Resolves to the process exit status.
+ */
+export async function serve(options: ServeOptions): Promise<number> {
+  if (options["max-client-buffer"] < options["max-line-bytes"] + 2) {
+    throw new UsageError(`--max-client-buffer: must hold at least one line (--max-line-bytes + 2 = ${options["max-line-bytes"] + 2} bytes)`);
+  }
+  const log = new Logger(options["log-level"]);
+  let server: Server;
+  try {
+    server = new Server(
+      {
+        host: options.host,
+        eventPort: options["event-port"],
+        clientPort: options["client-port"],
+        delimiter: options.delimiter,
+        startSeq: options["start-seq"],
+        maxPending: options["max-pending"],
+        gapTimeoutMs: options["gap-timeout"],
+        maxLineBytes: options["max-line-bytes"],
+        handshakeTimeoutMs: options["handshake-timeout"],
+        maxClientBuffer: options["max-client-buffer"],
+        statsIntervalMs: options["stats-interval"],
+      },
+      log,
+    );
+  } catch (error) {
+    if (error instanceof ListenError) {
+      process.stderr.write(`follower-maze: ${error.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw error;
+  }
+  // Always printed, whatever the log level: scripts and tests read the ports from it.
+  process.stderr.write(
+    `follower-maze ${VERSION} listening: events on ${options.host}:${server.eventPort}, clients on ${options.host}:${server.clientPort}\n`,
+  );
+
+  const stopped = Promise.withResolvers<number>();
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      log.warn(`${signal} again: exiting without waiting for clients`);
+      stopped.resolve(EXIT_FAILURE);
+      return;
+    }
+    signalled = true;
+    log.info(`${signal}: shutting down, flushing queued notifications (up to ${options["shutdown-timeout"]} ms)`);
+    server.shutdown(options["shutdown-timeout"]).then((flushed) => {
+      if (!flushed) log.warn("shutdown deadline passed with notifications still queued; closing anyway");
+      log.info(`stopped. ${statsLine(server.stats())}`);
+      stopped.resolve(EXIT_OK);
+    });
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  return stopped.promise;
+}

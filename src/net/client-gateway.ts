@@ -1,0 +1,186 @@
+import type { Socket, TCPSocketListener } from "bun";
+import type { UserIndex } from "../graph/user-index.ts";
+import { quote } from "../log/quote.ts";
+import { MAX_USER_ID, scanDecimal } from "../protocol/ascii.ts";
+import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
+import type { ClientDirectory } from "../routing/client-directory.ts";
+import type { Outbox } from "../routing/outbox.ts";
+import { listen } from "./listen.ts";
+
+export type ClientSocket = Socket<ClientConnection>;
+export type RejectReason = "bad handshake" | "handshake timeout";
+
+/** What the client side tells the rest of the server; every call is per connection, never per event. */
+export interface ClientHooks {
+  joined(userId: number, remote: string): void;
+  rejected(remote: string, reason: RejectReason, detail: string): void;
+  slow(userId: number, remote: string, limit: number): void;
+  left(userId: number, remote: string): void;
+}
+
+export class ClientCounters {
+  accepted = 0;
+  badHandshakes = 0;
+  handshakeTimeouts = 0;
+  slowDisconnects = 0;
+  disconnects = 0;
+}
+
+/** One user-client connection: waiting for its handshake line, then only receiving. */
+export class ClientConnection implements LineSink {
+  outbox: Outbox<ClientSocket> | null = null;
+  userId = -1;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  readonly framer: LineFramer;
+  /** The handshake line has been seen (accepted or not); later input is ignored. */
+  private answered = false;
+
+  constructor(
+    readonly socket: ClientSocket,
+    readonly remote: string,
+    maxLineBytes: number,
+    private readonly gateway: ClientGateway,
+  ) {
+    this.framer = new LineFramer(maxLineBytes, this);
+  }
+
+  line(buf: Uint8Array, start: number, end: number): void {
+    if (this.answered) return;
+    this.answered = true;
+    const userId = scanDecimal(buf, start, end, -1, MAX_USER_ID);
+    if (userId < 0) this.gateway.reject(this, "bad handshake", `first line ${quote(buf.subarray(start, end), 40)} is not a user id`);
+    else this.gateway.admit(this, userId);
+  }
+
+  oversized(length: number): void {
+    if (this.answered) return;
+    this.answered = true;
+    this.gateway.reject(this, "bad handshake", `first line of ${length} bytes is too long for a user id`);
+  }
+}
+
+export interface ClientGatewayOptions {
+  maxLineBytes: number;
+  handshakeTimeoutMs: number;
+}
+
+/**
+ * The client port: accepts user clients, reads the user id each sends as its
+ * first line within the handshake timeout, and registers the connection's
+ * outbox in the directory the router delivers through. A connection is
+ * removed from the directory the moment it closes, so a disconnect costs
+ * nothing beyond itself.
+ */
+export class ClientGateway {
+  readonly counters = new ClientCounters();
+  private readonly listener: TCPSocketListener<ClientConnection>;
+  private readonly sockets = new Set<ClientSocket>();
+  private onFlushed: (() => void) | null = null;
+
+  constructor(
+    host: string,
+    port: number,
+    private readonly options: ClientGatewayOptions,
+    private readonly users: UserIndex,
+    private readonly clients: ClientDirectory<ClientSocket>,
+    private readonly hooks: ClientHooks,
+  ) {
+    this.listener = listen<ClientConnection>("client", host, port, {
+      open: (socket) => this.opened(socket),
+      data(socket, chunk: Uint8Array) {
+        // After the handshake a client only reads; anything it sends is ignored.
+        if (socket.data.outbox === null) socket.data.framer.push(chunk);
+      },
+      drain: (socket) => {
+        const outbox = socket.data.outbox;
+        if (outbox !== null && !outbox.drained()) this.clients.remove(outbox);
+        if (this.onFlushed !== null && this.clients.queuedBytes() === 0) this.onFlushed();
+      },
+      close: (socket) => this.closed(socket),
+      error() {
+        // A reset or similar: `close` follows and does the bookkeeping.
+      },
+    });
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  /** Open connections, including those still owing their handshake. */
+  get connected(): number {
+    return this.sockets.size;
+  }
+
+  /** For ClientDirectory.flush: a connection that overflowed its bound or whose socket is gone. */
+  readonly drop = (outbox: Outbox<ClientSocket>, overflowed: boolean): void => {
+    this.clients.remove(outbox);
+    if (!overflowed) return;
+    const connection = outbox.writer.data;
+    this.counters.slowDisconnects++;
+    this.hooks.slow(connection.userId, connection.remote, this.clients.maxQueuedBytes);
+    outbox.writer.terminate();
+  };
+
+  admit(connection: ClientConnection, userId: number): void {
+    clearTimeout(connection.timer);
+    connection.userId = userId;
+    connection.outbox = this.clients.add(this.users.intern(userId), connection.socket);
+    this.counters.accepted++;
+    this.hooks.joined(userId, connection.remote);
+  }
+
+  reject(connection: ClientConnection, reason: RejectReason, detail: string): void {
+    clearTimeout(connection.timer);
+    if (reason === "bad handshake") this.counters.badHandshakes++;
+    else this.counters.handshakeTimeouts++;
+    this.hooks.rejected(connection.remote, reason, detail);
+    connection.socket.end();
+  }
+
+  /** Stops accepting new clients; connected ones stay so queued output can still reach them. */
+  stopAccepting(): void {
+    this.listener.stop(false);
+  }
+
+  /** Resolves once every queued byte has been taken by the sockets, or after `deadlineMs`. Returns whether all was sent. */
+  flushed(deadlineMs: number): Promise<boolean> {
+    if (this.clients.queuedBytes() === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.onFlushed = null;
+        resolve(false);
+      }, deadlineMs);
+      this.onFlushed = () => {
+        clearTimeout(timer);
+        this.onFlushed = null;
+        resolve(true);
+      };
+    });
+  }
+
+  /** Closes every client connection. */
+  closeAll(): void {
+    for (const socket of this.sockets) socket.end();
+    this.listener.stop(true);
+  }
+
+  private opened(socket: ClientSocket): void {
+    const connection = new ClientConnection(socket, `${socket.remoteAddress}:${socket.remotePort}`, this.options.maxLineBytes, this);
+    socket.data = connection;
+    this.sockets.add(socket);
+    connection.timer = setTimeout(() => {
+      if (connection.outbox === null) this.reject(connection, "handshake timeout", `no user id within ${this.options.handshakeTimeoutMs} ms`);
+    }, this.options.handshakeTimeoutMs);
+  }
+
+  private closed(socket: ClientSocket): void {
+    if (!this.sockets.delete(socket)) return;
+    const connection = socket.data;
+    clearTimeout(connection.timer);
+    if (connection.outbox === null) return;
+    this.clients.remove(connection.outbox);
+    this.counters.disconnects++;
+    this.hooks.left(connection.userId, connection.remote);
+  }
+}

@@ -1,0 +1,89 @@
+import type { Socket, TCPSocketListener } from "bun";
+import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
+import { listen } from "./listen.ts";
+
+/** What the event-source side tells the rest of the server. */
+export interface EventSourceHooks {
+  /** After every read, once its lines have all been handed to the sink. */
+  afterRead(): void;
+  opened(remote: string): void;
+  /** `droppedBytes` of an unterminated last line were thrown away. */
+  closed(remote: string, droppedBytes: number): void;
+}
+
+class SourceConnection {
+  readonly framer: LineFramer;
+  constructor(
+    readonly remote: string,
+    maxLineBytes: number,
+    sink: LineSink,
+  ) {
+    this.framer = new LineFramer(maxLineBytes, sink);
+  }
+}
+
+/**
+ * The event port: any number of event sources, at once or one after another,
+ * all feeding one line sink. Reads are parsed in place, straight from the
+ * buffer Bun hands over. Reading can be paused for every source at once, which
+ * pushes back on them through TCP when the reorder buffer is full.
+ */
+export class EventSources {
+  private readonly listener: TCPSocketListener<SourceConnection>;
+  private readonly sockets = new Set<Socket<SourceConnection>>();
+  private paused = false;
+
+  constructor(host: string, port: number, maxLineBytes: number, sink: LineSink, hooks: EventSourceHooks) {
+    const sockets = this.sockets;
+    this.listener = listen<SourceConnection>("event", host, port, {
+      open: (socket) => {
+        const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+        socket.data = new SourceConnection(remote, maxLineBytes, sink);
+        sockets.add(socket);
+        if (this.paused) socket.pause();
+        hooks.opened(remote);
+      },
+      data(socket, chunk: Uint8Array) {
+        socket.data.framer.push(chunk);
+        hooks.afterRead();
+      },
+      close(socket) {
+        if (!sockets.delete(socket)) return;
+        hooks.closed(socket.data.remote, socket.data.framer.reset());
+      },
+      error() {
+        // A reset or similar: `close` follows and does the bookkeeping.
+      },
+    });
+  }
+
+  get port(): number {
+    return this.listener.port;
+  }
+
+  /** Connected event sources. */
+  get connected(): number {
+    return this.sockets.size;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  pause(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const socket of this.sockets) socket.resume();
+  }
+
+  /** Stops accepting and disconnects every source; lines already read have been processed. */
+  close(): void {
+    this.listener.stop(true);
+  }
+}

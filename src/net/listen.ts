@@ -1,0 +1,29 @@
+import type { SocketHandler, TCPSocketListener } from "bun";
+
+/** A listener could not be opened; the message is fit for the operator as is. */
+export class ListenError extends Error {
+  override readonly name = "ListenError";
+}
+
+/**
+ * Bun.listen with reads delivered as plain Uint8Arrays and failures turned
+ * into one-line messages naming the role, port and address.
+ */
+export function listen<T>(role: string, hostname: string, port: number, socket: SocketHandler<T>): TCPSocketListener<T> {
+  try {
+    return Bun.listen<T>({
+      hostname,
+      port,
+      // Without it another process may bind the same port and silently split our traffic.
+      exclusive: true,
+      socket: { ...socket, binaryType: "uint8array" },
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const where = `${hostname}:${port}`;
+    if (code === "EADDRINUSE") throw new ListenError(`${role} port ${port} is already in use (${where})`);
+    if (code === "EACCES") throw new ListenError(`no permission to listen on ${role} port ${port} (${where})`);
+    if (code === "EADDRNOTAVAIL") throw new ListenError(`cannot listen on ${where}: ${hostname} is not an address of this machine`);
+    throw new ListenError(`cannot listen on ${role} port ${port} (${where}): ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,244 @@
+import { Engine, type EngineObserver } from "../engine/engine.ts";
+import { FollowerTable } from "../graph/follower-table.ts";
+import { UserIndex } from "../graph/user-index.ts";
+import { RateLimitedLog, type Logger } from "../log/logger.ts";
+import { quote } from "../log/quote.ts";
+import { GapWatch } from "../ordering/gap-watch.ts";
+import { ClientDirectory } from "../routing/client-directory.ts";
+import { Router } from "../routing/router.ts";
+import { ClientGateway, type ClientHooks, type ClientSocket } from "./client-gateway.ts";
+import { EventSources, type EventSourceHooks } from "./event-sources.ts";
+
+export interface ServerConfig {
+  host: string;
+  eventPort: number;
+  clientPort: number;
+  /** Field separator byte. */
+  delimiter: number;
+  startSeq: number;
+  maxPending: number;
+  /** 0 waits for a missing sequence number forever. */
+  gapTimeoutMs: number;
+  maxLineBytes: number;
+  handshakeTimeoutMs: number;
+  maxClientBuffer: number;
+  /** How often counters are logged at info level; 0 turns it off. */
+  statsIntervalMs: number;
+}
+
+/** A point-in-time view of the server's counters and gauges. */
+export interface ServerStats {
+  linesRead: number;
+  eventsApplied: number;
+  pending: number;
+  nextSeq: number;
+  notifications: number;
+  malformed: number;
+  oversized: number;
+  duplicates: number;
+  skipped: number;
+  truncated: number;
+  eventSources: number;
+  sourcesPaused: boolean;
+  clients: number;
+  users: number;
+  slowDisconnects: number;
+  badHandshakes: number;
+  handshakeTimeouts: number;
+  queuedBytes: number;
+}
+
+/**
+ * Wires the pure engine to the two listeners: reads from event sources go
+ * through the engine, then each touched client gets one write. Also owns the
+ * timers (gap skipping, periodic counters) and the graceful shutdown.
+ */
+export class Server {
+  readonly engine: Engine;
+  private readonly router: Router;
+  private readonly users = new UserIndex();
+  private readonly clients: ClientDirectory<ClientSocket>;
+  private readonly sources: EventSources;
+  private readonly gateway: ClientGateway;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
+  private truncated = 0;
+  private closing: Promise<boolean> | null = null;
+
+  constructor(
+    readonly config: ServerConfig,
+    private readonly log: Logger,
+  ) {
+    this.clients = new ClientDirectory<ClientSocket>(config.maxClientBuffer);
+    this.router = new Router(this.users, new FollowerTable(), this.clients);
+    this.engine = new Engine(
+      { delimiter: config.delimiter, startSeq: config.startSeq, maxPending: config.maxPending },
+      this.router,
+      engineLog(log),
+    );
+    this.sources = new EventSources(config.host, config.eventPort, config.maxLineBytes, this.engine, this.sourceHooks());
+    try {
+      this.gateway = new ClientGateway(
+        config.host,
+        config.clientPort,
+        { maxLineBytes: config.maxLineBytes, handshakeTimeoutMs: config.handshakeTimeoutMs },
+        this.users,
+        this.clients,
+        clientLog(log),
+      );
+    } catch (error) {
+      this.sources.close();
+      throw error;
+    }
+    if (config.gapTimeoutMs > 0) this.watchGaps(new GapWatch(config.gapTimeoutMs));
+    if (config.statsIntervalMs > 0) this.reportEvery(config.statsIntervalMs);
+  }
+
+  get eventPort(): number {
+    return this.sources.port;
+  }
+
+  get clientPort(): number {
+    return this.gateway.port;
+  }
+
+  stats(): ServerStats {
+    const c = this.engine.counters;
+    const g = this.gateway.counters;
+    return {
+      linesRead: c.lines,
+      eventsApplied: c.applied,
+      pending: this.engine.reorder.size,
+      nextSeq: this.engine.reorder.next,
+      notifications: this.router.notifications,
+      malformed: c.malformed,
+      oversized: c.oversized,
+      duplicates: c.duplicates,
+      skipped: c.skipped,
+      truncated: this.truncated,
+      eventSources: this.sources.connected,
+      sourcesPaused: this.sources.isPaused,
+      clients: this.clients.connections,
+      users: this.clients.users,
+      slowDisconnects: g.slowDisconnects,
+      badHandshakes: g.badHandshakes,
+      handshakeTimeouts: g.handshakeTimeouts,
+      queuedBytes: this.clients.queuedBytes(),
+    };
+  }
+
+  /**
+   * Stops accepting, disconnects event sources, gives clients up to
+   * `deadlineMs` to take what is already queued for them, then closes them.
+   * Resolves to whether everything queued was sent. Idempotent.
+   */
+  shutdown(deadlineMs: number): Promise<boolean> {
+    this.closing ??= this.close(deadlineMs);
+    return this.closing;
+  }
+
+  private async close(deadlineMs: number): Promise<boolean> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.sources.close();
+    this.gateway.stopAccepting();
+    this.clients.flush(this.gateway.drop);
+    const flushed = await this.gateway.flushed(deadlineMs);
+    this.gateway.closeAll();
+    return flushed;
+  }
+
+  /** Runs after every read of an event source: one write per touched client, then back-pressure. */
+  private readonly afterRead = (): void => {
+    this.engine.settle();
+    this.clients.flush(this.gateway.drop);
+    if (this.engine.full) {
+      if (!this.sources.isPaused) {
+        this.log.warn(`reorder buffer full (${this.engine.reorder.size} events held, waiting for seq ${this.engine.reorder.next}): pausing event sources`);
+        this.sources.pause();
+      }
+    } else if (this.sources.isPaused) {
+      this.log.info("reorder buffer has room again: resuming event sources");
+      this.sources.resume();
+    }
+  };
+
+  private sourceHooks(): EventSourceHooks {
+    return {
+      afterRead: this.afterRead,
+      opened: (remote) => this.log.info(`event source connected from ${remote}`),
+      closed: (remote, droppedBytes) => {
+        if (droppedBytes > 0) {
+          this.truncated++;
+          this.log.warn(`event source ${remote} closed in the middle of a line: dropped its last ${droppedBytes} bytes`);
+        }
+        this.log.info(`event source ${remote} disconnected`);
+      },
+    };
+  }
+
+  private watchGaps(watch: GapWatch): void {
+    const reorder = this.engine.reorder;
+    this.every(watch.tickMs, () => {
+      if (watch.tick(performance.now(), reorder.next, reorder.size)) {
+        this.engine.skipGap();
+        this.afterRead();
+      }
+    });
+  }
+
+  private reportEvery(intervalMs: number): void {
+    let last = "";
+    this.every(intervalMs, () => {
+      const line = statsLine(this.stats());
+      // An idle server says nothing new, so it says nothing.
+      if (line !== last) this.log.info(line);
+      last = line;
+    });
+  }
+
+  /** Timers never keep the process alive on their own: the listeners do. */
+  private every(intervalMs: number, tick: () => void): void {
+    const timer = setInterval(tick, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+}
+
+export function statsLine(s: ServerStats): string {
+  return (
+    `events in ${s.linesRead}, applied ${s.eventsApplied}, pending ${s.pending} (next seq ${s.nextSeq}${s.sourcesPaused ? ", sources paused" : ""}); ` +
+    `notifications ${s.notifications}; sources ${s.eventSources}, clients ${s.clients} (${s.users} users), queued ${s.queuedBytes} B; ` +
+    `dropped: malformed ${s.malformed}, oversized ${s.oversized}, duplicates ${s.duplicates}, skipped ${s.skipped}, truncated ${s.truncated}, ` +
+    `slow clients ${s.slowDisconnects}, bad handshakes ${s.badHandshakes}, handshake timeouts ${s.handshakeTimeouts}`
+  );
+}
+
+function engineLog(log: Logger): EngineObserver {
+  const malformed = new RateLimitedLog(log, "warn", "malformed lines");
+  const oversized = new RateLimitedLog(log, "warn", "oversized lines");
+  const duplicates = new RateLimitedLog(log, "debug", "duplicates");
+  return {
+    malformed(problem, line, keptPlace) {
+      malformed.log(() => `malformed event line (${problem}) dropped${keptPlace ? ", its sequence number kept as a no-op" : ""}: ${quote(line)}`);
+    },
+    oversized(length) {
+      oversized.log(() => `event line of ${length} bytes over --max-line-bytes dropped`);
+    },
+    duplicate(seq) {
+      duplicates.log(() => `duplicate sequence number ${seq} dropped`);
+    },
+    gapSkipped(from, to) {
+      log.error(`gap timeout: gave up waiting for sequence ${from === to ? `number ${from}` : `numbers ${from}-${to}`}; continuing at ${to + 1}`);
+    },
+  };
+}
+
+function clientLog(log: Logger): ClientHooks {
+  const rejected = new RateLimitedLog(log, "warn", "rejected clients");
+  return {
+    joined: (userId, remote) => log.debug(`client ${remote} connected as user ${userId}`),
+    rejected: (remote, reason, detail) => rejected.log(() => `client ${remote} disconnected: ${reason}: ${detail}`),
+    slow: (userId, remote, limit) =>
+      log.warn(`client ${remote} (user ${userId}) disconnected: not reading, over ${limit} bytes of notifications queued (--max-client-buffer)`),
+    left: (userId, remote) => log.debug(`client ${remote} (user ${userId}) disconnected`),
+  };
+}

@@ -1,0 +1,60 @@
+import type { FollowerTable } from "../graph/follower-table.ts";
+import type { UserIndex } from "../graph/user-index.ts";
+import { BROADCAST, FOLLOW, PRIVATE, STATUS, UNFOLLOW } from "../protocol/event-kind.ts";
+import type { ClientDirectory } from "./client-directory.ts";
+import type { Outbox } from "./outbox.ts";
+
+/**
+ * Applies one in-order event to the follower graph and queues its line for
+ * exactly the connections that must see it.
+ */
+export class Router {
+  /** Notifications queued (one per receiving connection). */
+  notifications = 0;
+
+  constructor(
+    private readonly users: UserIndex,
+    private readonly graph: FollowerTable,
+    private readonly clients: ClientDirectory,
+  ) {}
+
+  route(kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
+    switch (kind) {
+      case FOLLOW: {
+        const followee = this.users.intern(to);
+        this.graph.follow(this.users.intern(from), followee);
+        this.send(this.clients.connectionsOf(followee), line, start, length);
+        return;
+      }
+      case UNFOLLOW: {
+        const follower = this.users.lookup(from);
+        const followee = this.users.lookup(to);
+        if (follower >= 0 && followee >= 0) this.graph.unfollow(follower, followee);
+        return;
+      }
+      case BROADCAST:
+        this.send(this.clients.all, line, start, length);
+        return;
+      case PRIVATE: {
+        const user = this.users.lookup(to);
+        if (user >= 0) this.send(this.clients.connectionsOf(user), line, start, length);
+        return;
+      }
+      case STATUS: {
+        const user = this.users.lookup(from);
+        if (user < 0) return;
+        const followers = this.graph.followers(user);
+        const count = this.graph.followerCount(user);
+        const clients = this.clients;
+        for (let i = 0; i < count; i++) this.send(clients.connectionsOf(followers[i]), line, start, length);
+        return;
+      }
+    }
+  }
+
+  private send(outboxes: Outbox[], line: Uint8Array, start: number, length: number): void {
+    const n = outboxes.length;
+    for (let i = 0; i < n; i++) outboxes[i].append(line, start, length);
+    this.notifications += n;
+  }
+}
