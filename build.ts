@@ -1,0 +1,74 @@
+/**
+ * Builds the self-contained `follower-maze` executable.
+ *
+ *   bun run build          dist/follower-maze for this machine
+ *   bun run build --all    every release target, plus dist/SHA256SUMS
+ *
+ * The version comes from package.json and is compiled in. The binary never
+ * reads bunfig.toml, .env, tsconfig.json or package.json from where it runs:
+ * its behaviour depends only on its flags and FOLLOWER_MAZE_* variables.
+ * Never strip the result: the program lives in a section `strip` removes.
+ */
+import { mkdirSync, rmSync } from "node:fs";
+import { basename, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import pkg from "./package.json" with { type: "json" };
+
+const TARGETS = {
+  "linux-x64": "bun-linux-x64",
+  "linux-arm64": "bun-linux-arm64",
+  "darwin-x64": "bun-darwin-x64",
+  "darwin-arm64": "bun-darwin-arm64",
+  "windows-x64": "bun-windows-x64",
+} as const satisfies Record<string, Bun.Build.CompileTarget>;
+
+const { values: args } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "dist" } },
+});
+const outdir = resolve(import.meta.dir, args.outdir);
+
+async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<string> {
+  const result = await Bun.build({
+    entrypoints: [resolve(import.meta.dir, "src/main.ts")],
+    minify: true,
+    sourcemap: "none",
+    define: { FOLLOWER_MAZE_VERSION: JSON.stringify(pkg.version) },
+    compile: {
+      ...(target ? { target } : {}),
+      outfile,
+      autoloadBunfig: false,
+      autoloadDotenv: false,
+      autoloadTsconfig: false,
+      autoloadPackageJson: false,
+    },
+  });
+  if (!result.success) {
+    for (const log of result.logs) console.error(log);
+    throw new Error(`build failed for ${target ?? "this machine"}`);
+  }
+  return outfile;
+}
+
+async function sha256(path: string): Promise<string> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  hasher.update(await Bun.file(path).arrayBuffer());
+  return hasher.digest("hex");
+}
+
+mkdirSync(outdir, { recursive: true });
+if (args.all) {
+  const sums: string[] = [];
+  for (const [name, target] of Object.entries(TARGETS)) {
+    const outfile = resolve(outdir, `follower-maze-${pkg.version}-${name}${name.startsWith("windows") ? ".exe" : ""}`);
+    rmSync(outfile, { force: true });
+    await compile(outfile, target);
+    sums.push(`${await sha256(outfile)}  ${basename(outfile)}`);
+    console.log(`built ${outfile}`);
+  }
+  await Bun.write(resolve(outdir, "SHA256SUMS"), sums.join("\n") + "\n");
+  console.log(`wrote ${resolve(outdir, "SHA256SUMS")}`);
+} else {
+  const outfile = await compile(resolve(outdir, "follower-maze"));
+  console.log(`built ${outfile} (follower-maze ${pkg.version})`);
+}

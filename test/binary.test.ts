@@ -1,0 +1,66 @@
+/**
+ * The compiled executable, driven like a user would: real traffic on free
+ * ports, its version, its errors and its shutdown. Uses $TEST_BINARY when set
+ * (CI points it at dist/follower-maze after `bun run build`); otherwise builds
+ * one into a temporary folder first.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import pkg from "../package.json" with { type: "json" };
+import { driveWorkload } from "./load/drive.ts";
+import { generateWorkload } from "./load/workload.ts";
+import { type ServerProcess, startServer } from "./support/server-process.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+let binary: string;
+let scratch: string | undefined;
+
+beforeAll(async () => {
+  if (process.env.TEST_BINARY) {
+    binary = resolve(ROOT, process.env.TEST_BINARY);
+    return;
+  }
+  scratch = mkdtempSync(join(tmpdir(), "follower-maze-binary-"));
+  const build = Bun.spawnSync([process.execPath, "build.ts", "--outdir", scratch], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`);
+  binary = join(scratch, "follower-maze");
+}, 120_000);
+
+afterAll(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+function runBinary(args: string[]) {
+  const result = Bun.spawnSync([binary, ...args], { cwd: tmpdir(), stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } });
+  return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
+}
+
+describe("compiled binary", () => {
+  test("reports the package version it was built from", () => {
+    expect(runBinary(["--version"])).toEqual({ code: 0, stdout: `follower-maze ${pkg.version}\n`, stderr: "" });
+  });
+
+  test("rejects a bad flag with one line and exit status 2", () => {
+    const result = runBinary(["--max-pending", "0"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringContaining("--max-pending")]);
+  });
+
+  test("delivers a shuffled 50,000-event stream to 20 clients byte for byte, then shuts down cleanly on SIGTERM", async () => {
+    const workload = generateWorkload({ events: 50_000, users: 200, clients: 20, maxBatch: 100, seed: 7, degree: 10 });
+    let server: ServerProcess | undefined;
+    try {
+      server = await startServer(binary, ["--log-level", "warn"]);
+      const result = await driveWorkload("127.0.0.1", server.eventPort, server.clientPort, workload, 10_000);
+      expect(result.mismatches).toEqual([]);
+      expect(await server.stop("SIGTERM")).toBe(0);
+    } finally {
+      if (server) {
+        server.stop("SIGKILL");
+        await server.exited;
+      }
+    }
+  }, 60_000);
+});

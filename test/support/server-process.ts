@@ -1,0 +1,81 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dir, "../..");
+const LISTENING = /listening: events on (\S+):(\d+), clients on (\S+):(\d+)/;
+
+/** A server running as a child process, on ports the OS picked. */
+export interface ServerProcess {
+  pid: number;
+  eventPort: number;
+  clientPort: number;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+  /** Records RSS and CPU from /proc; call it now and then during a run. */
+  sample(): void;
+  usage(): { peakRssMiB: number; rssMiB: number; cpuSeconds: number };
+  /** SIGTERM, then the exit status. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+  exited: Promise<number>;
+}
+
+/**
+ * Starts `follower-maze` from source, or the binary at `binary`, with ports
+ * 0 (plus `flags`), and resolves once it has printed where it listens.
+ */
+export async function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const command = binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
+  const child = Bun.spawn([...command, "--event-port", "0", "--client-port", "0", ...flags], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  let text = "";
+  const ports = Promise.withResolvers<[number, number]>();
+  (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of child.stderr) {
+      text += decoder.decode(chunk, { stream: true });
+      const match = LISTENING.exec(text);
+      if (match) ports.resolve([Number(match[2]), Number(match[4])]);
+    }
+    ports.reject(new Error(`server exited before listening:\n${text}`));
+  })();
+  const [eventPort, clientPort] = await ports.promise;
+
+  let peakRss = 0;
+  let rss = 0;
+  let cpu = 0;
+  const sample = () => {
+    try {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      peakRss = Math.max(peakRss, kib(status, "VmHWM"));
+      rss = kib(status, "VmRSS");
+      const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      // utime and stime, in clock ticks of 1/100 s.
+      cpu = (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process is gone; keep the last sample.
+    }
+  };
+  return {
+    pid: child.pid,
+    eventPort,
+    clientPort,
+    stderr: () => text,
+    sample,
+    usage: () => ({ peakRssMiB: peakRss / 1024, rssMiB: rss / 1024, cpuSeconds: cpu }),
+    stop: (signal = "SIGTERM") => {
+      child.kill(signal);
+      return child.exited;
+    },
+    exited: child.exited,
+  };
+}
+
+function kib(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+  return match ? Number(match[1]) : 0;
+}
