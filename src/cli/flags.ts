@@ -72,7 +72,9 @@ function describeParseError(error: Error & { code?: string }): string {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown flag ${option ?? ""}`.trim();
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {
-      const flag = option?.split(" ")[0] ?? "a flag";
+      // The option is quoted as "--name <value>" or "-h, --help".
+      const words = option?.split(/[ ,]+/) ?? [];
+      const flag = words.find((word) => word.startsWith("--")) ?? words[0] ?? "a flag";
       return error.message.includes("does not take") ? `${flag} does not take a value` : `${flag} needs a value`;
     }
     default:

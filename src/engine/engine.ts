@@ -24,7 +24,7 @@ export interface EngineObserver {
 
 /** Counters of what happened to the lines read; plain fields, bumped in place. */
 export class EngineCounters {
-  /** Lines read from event sources, good or bad. */
+  /** Lines read from event sources, good or bad (over-long ones are counted apart, in `oversized`). */
   lines = 0;
   /** Events applied in order (including malformed lines kept as no-ops). */
   applied = 0;

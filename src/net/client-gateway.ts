@@ -16,6 +16,8 @@ export interface ClientHooks {
   rejected(remote: string, reason: RejectReason, detail: string): void;
   slow(userId: number, remote: string, limit: number): void;
   left(userId: number, remote: string): void;
+  /** A socket error, or an exception thrown while handling this client. */
+  failed(remote: string, error: Error): void;
 }
 
 export class ClientCounters {
@@ -97,8 +99,9 @@ export class ClientGateway {
         if (this.onFlushed !== null && this.clients.queuedBytes() === 0) this.onFlushed();
       },
       close: (socket) => this.closed(socket),
-      error() {
-        // A reset or similar: `close` follows and does the bookkeeping.
+      error: (socket, error) => {
+        // `close` follows and does the bookkeeping; this only reports.
+        this.hooks.failed(socket.data?.remote ?? "(unknown)", error);
       },
     });
   }

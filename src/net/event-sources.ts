@@ -9,6 +9,8 @@ export interface EventSourceHooks {
   opened(remote: string): void;
   /** `droppedBytes` of an unterminated last line were thrown away. */
   closed(remote: string, droppedBytes: number): void;
+  /** A socket error, or an exception thrown while handling this source's data. */
+  failed(remote: string, error: Error): void;
 }
 
 class SourceConnection {
@@ -51,8 +53,9 @@ export class EventSources {
         if (!sockets.delete(socket)) return;
         hooks.closed(socket.data.remote, socket.data.framer.reset());
       },
-      error() {
-        // A reset or similar: `close` follows and does the bookkeeping.
+      error(socket, error) {
+        // `close` follows and does the bookkeeping; this only reports.
+        hooks.failed(socket.data?.remote ?? "(unknown)", error);
       },
     });
   }

@@ -172,6 +172,7 @@ export class Server {
         }
         this.log.info(`event source ${remote} disconnected`);
       },
+      failed: (remote, error) => reportFailure(this.log, `event source ${remote}`, error),
     };
   }
 
@@ -240,5 +241,13 @@ function clientLog(log: Logger): ClientHooks {
     slow: (userId, remote, limit) =>
       log.warn(`client ${remote} (user ${userId}) disconnected: not reading, over ${limit} bytes of notifications queued (--max-client-buffer)`),
     left: (userId, remote) => log.debug(`client ${remote} (user ${userId}) disconnected`),
+    failed: (remote, error) => reportFailure(log, `client ${remote}`, error),
   };
+}
+
+/** Peers vanishing is routine; anything else is a bug or an OS problem worth an error line. */
+function reportFailure(log: Logger, who: string, error: Error): void {
+  const code = (error as { code?: string }).code ?? "";
+  const routine = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"].includes(code);
+  log.log(routine ? "debug" : "error", `${who}: ${error.message}${routine ? "" : ` (${error.stack?.split("\n")[1]?.trim() ?? "no stack"})`}`);
 }

@@ -20,6 +20,8 @@ export class LineFramer {
   private partialLength = 0;
   /** Bytes of an over-long line seen so far; -1 when not inside one. */
   private skipped = -1;
+  /** Whether the last skipped byte was a CR, which is terminator if an LF follows. */
+  private skippedEndsInCR = false;
 
   constructor(
     private readonly maxLineBytes: number,
@@ -72,10 +74,12 @@ export class LineFramer {
     const n = end - start;
     if (this.skipped >= 0) {
       this.skipped += n;
+      if (n > 0) this.skippedEndsInCR = chunk[end - 1] === CR;
       return;
     }
     if (this.partialLength + n > this.partial.length) {
       this.skipped = this.partialLength + n;
+      this.skippedEndsInCR = chunk[end - 1] === CR;
       this.partialLength = 0;
       return;
     }
@@ -85,7 +89,8 @@ export class LineFramer {
 
   private finishCarried(chunk: Uint8Array, lf: number): void {
     if (this.skipped >= 0) {
-      const length = this.skipped + lf - (lf > 0 && chunk[lf - 1] === CR ? 1 : 0);
+      const endsInCR = lf > 0 ? chunk[lf - 1] === CR : this.skippedEndsInCR;
+      const length = this.skipped + lf - (endsInCR ? 1 : 0);
       this.skipped = -1;
       this.sink.oversized(length);
       return;

@@ -1,0 +1,370 @@
+import { describe, expect, test } from "bun:test";
+import { Prng } from "../../test/support/prng.ts";
+import { RoutingWorld } from "../../test/support/routing-world.ts";
+import type { Problem } from "../protocol/event-line.ts";
+import { LineFramer } from "../protocol/line-framer.ts";
+import { Engine, type EngineObserver, type EngineOptions } from "./engine.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+type Call =
+  | ["malformed", Problem, string, boolean]
+  | ["oversized", number]
+  | ["duplicate", number]
+  | ["gapSkipped", number, number];
+
+class RecordingObserver implements EngineObserver {
+  readonly calls: Call[] = [];
+  malformed(problem: Problem, line: Uint8Array, keptPlace: boolean): void {
+    this.calls.push(["malformed", problem, decoder.decode(line), keptPlace]);
+  }
+  oversized(length: number): void {
+    this.calls.push(["oversized", length]);
+  }
+  duplicate(seq: number): void {
+    this.calls.push(["duplicate", seq]);
+  }
+  gapSkipped(from: number, to: number): void {
+    this.calls.push(["gapSkipped", from, to]);
+  }
+}
+
+function setup(options: Partial<EngineOptions> = {}) {
+  const world = new RoutingWorld();
+  const observer = new RecordingObserver();
+  const engine = new Engine({ delimiter: 0x7c, startSeq: 1, maxPending: 1000, ...options }, world.router, observer);
+  /** Feeds each line in a read buffer of its own, surrounded by other bytes, as the framer hands lines over. */
+  const feed = (...lines: string[]) => {
+    for (const line of lines) {
+      const buf = encoder.encode(`@@${line}\r\n`);
+      engine.line(buf, 2, 2 + encoder.encode(line).length);
+    }
+  };
+  return { world, observer, engine, feed, counters: engine.counters };
+}
+
+describe("Engine: ordering", () => {
+  test("in-order events are applied at once and never held", () => {
+    const { world, engine, feed, counters } = setup();
+    const alice = world.connect(1);
+    feed("1|B");
+    expect(world.received(alice)).toEqual([["1|B"]]);
+    feed("2|B", "3|B");
+    expect(world.received(alice)).toEqual([["1|B", "2|B", "3|B"]]);
+    expect(engine.reorder.size).toBe(0);
+    expect(engine.reorder.next).toBe(4);
+    expect(counters).toMatchObject({ lines: 3, applied: 3, malformed: 0, duplicates: 0 });
+  });
+
+  test("out-of-order events are held until the gap before them fills", () => {
+    const { world, engine, feed, counters } = setup();
+    const alice = world.connect(1);
+    const bob = world.connect(2);
+    feed("4|P|2|1", "3|F|2|1", "2|B");
+    expect(world.received(alice, bob)).toEqual([[], []]);
+    expect(engine.reorder.size).toBe(3);
+    expect(counters.applied).toBe(0);
+    feed("1|S|1");
+    expect(world.received(alice, bob)).toEqual([["2|B", "3|F|2|1", "4|P|2|1"], ["2|B"]]);
+    expect(engine.reorder.size).toBe(0);
+    expect(engine.reorder.next).toBe(5);
+    expect(counters.applied).toBe(4);
+  });
+
+  test("the follow graph is applied in sequence order, not arrival order", () => {
+    const { world, feed } = setup();
+    const follower = world.connect(1);
+    // Arrives: status (3), unfollow (2), follow (1). In order: follow, unfollow, status: nothing.
+    feed("3|S|2", "2|U|1|2", "1|F|1|2");
+    expect(world.received(follower)).toEqual([[]]);
+    // Arrives: unfollow (6), follow (4), status (5). In order: follow, status, unfollow: delivered.
+    feed("6|U|1|2", "4|F|1|2", "5|S|2");
+    expect(world.received(follower)).toEqual([["5|S|2"]]);
+  });
+
+  test("starts at the configured sequence number", () => {
+    const { world, engine, feed, counters, observer } = setup({ startSeq: 100 });
+    const alice = world.connect(1);
+    feed("101|B", "99|B", "100|B");
+    expect(world.received(alice)).toEqual([["100|B", "101|B"]]);
+    expect(counters.duplicates).toBe(1);
+    expect(observer.calls).toEqual([["duplicate", 99]]);
+    expect(engine.reorder.next).toBe(102);
+  });
+
+  test("is full once maxPending events are held", () => {
+    const { engine, feed } = setup({ maxPending: 3 });
+    feed("5|B", "6|B");
+    expect(engine.full).toBe(false);
+    feed("7|B");
+    expect(engine.full).toBe(true);
+    feed("1|B");
+    expect(engine.full).toBe(true);
+    feed("2|B", "3|B", "4|B");
+    expect(engine.full).toBe(false);
+    expect(engine.reorder.size).toBe(0);
+  });
+
+  test("uses the configured delimiter", () => {
+    const { world, feed, counters } = setup({ delimiter: 0x2c });
+    const alice = world.connect(1);
+    feed("2,P,5,1", "1|P|5|1", "1,B");
+    expect(world.received(alice)).toEqual([["1,B", "2,P,5,1"]]);
+    expect(counters.malformed).toBe(1);
+  });
+});
+
+describe("Engine: duplicates", () => {
+  test("a sequence number already delivered is dropped and counted", () => {
+    const { world, feed, counters, observer } = setup();
+    const alice = world.connect(1);
+    feed("1|B", "2|B", "1|B", "2|P|9|1", "1|B");
+    expect(world.received(alice)).toEqual([["1|B", "2|B"]]);
+    expect(counters).toMatchObject({ lines: 5, applied: 2, duplicates: 3 });
+    expect(observer.calls).toEqual([
+      ["duplicate", 1],
+      ["duplicate", 2],
+      ["duplicate", 1],
+    ]);
+  });
+
+  test("a sequence number already waiting: the first copy wins, the rest are dropped once released", () => {
+    const { world, feed, counters, observer, engine } = setup();
+    const alice = world.connect(1);
+    feed("3|P|7|1", "3|B", "2|B", "3|S|7");
+    expect(engine.reorder.size).toBe(4);
+    feed("1|B");
+    expect(world.received(alice)).toEqual([["1|B", "2|B", "3|P|7|1"]]);
+    expect(counters).toMatchObject({ applied: 3, duplicates: 2 });
+    expect(observer.calls).toEqual([
+      ["duplicate", 3],
+      ["duplicate", 3],
+    ]);
+    expect(engine.reorder.size).toBe(0);
+    // And once delivered, later copies are duplicates too.
+    feed("3|B");
+    expect(counters.duplicates).toBe(3);
+    expect(world.received(alice)).toEqual([["1|B", "2|B", "3|P|7|1"]]);
+  });
+
+  test("a malformed copy that arrived first holds the place: the later good copy is the duplicate", () => {
+    const { world, feed, counters } = setup();
+    const alice = world.connect(1);
+    feed("2|X", "2|B", "1|B", "3|B");
+    expect(world.received(alice)).toEqual([["1|B", "3|B"]]);
+    expect(counters).toMatchObject({ malformed: 1, duplicates: 1, applied: 3 });
+  });
+
+  test("a malformed line with an old sequence number is both malformed and a duplicate", () => {
+    const { feed, counters, observer } = setup();
+    feed("1|B", "1|Q");
+    expect(counters).toMatchObject({ malformed: 1, duplicates: 1, applied: 1 });
+    expect(observer.calls).toEqual([
+      ["malformed", "unknown type", "1|Q", true],
+      ["duplicate", 1],
+    ]);
+  });
+});
+
+describe("Engine: bad input", () => {
+  test("a malformed line with a readable sequence number keeps its place as a no-op", () => {
+    const { world, feed, counters, observer, engine } = setup();
+    const alice = world.connect(1);
+    const bob = world.connect(2);
+    feed("3|X|1|2", "4|B");
+    expect(world.received(alice)).toEqual([[]]);
+    feed("1|B", "2|P|2|1");
+    expect(world.received(alice, bob)).toEqual([
+      ["1|B", "2|P|2|1", "4|B"],
+      ["1|B", "4|B"],
+    ]);
+    expect(counters).toMatchObject({ lines: 4, applied: 4, malformed: 1 });
+    expect(observer.calls).toEqual([["malformed", "unknown type", "3|X|1|2", true]]);
+    expect(engine.reorder.next).toBe(5);
+  });
+
+  test("a malformed line in order is applied as a no-op at once", () => {
+    const { world, feed, counters, engine } = setup();
+    const alice = world.connect(1);
+    feed("1|F|1", "2|P|3|1");
+    expect(world.received(alice)).toEqual([["2|P|3|1"]]);
+    expect(counters).toMatchObject({ applied: 2, malformed: 1 });
+    expect(engine.reorder.size).toBe(0);
+  });
+
+  test("held no-ops do not keep their line bytes", () => {
+    const { feed, engine } = setup();
+    feed("5|F|1", "6|P|1|x");
+    expect(engine.reorder.size).toBe(2);
+    expect(engine.reorder.events.heldBytes).toBe(0);
+    expect(engine.reorder.events.pinnedBytes).toBe(0);
+  });
+
+  test.each<[string, Problem, boolean]>([
+    ["3|X|1|2", "unknown type", true],
+    ["5|F|1", "wrong field count", true],
+    ["5|B|1", "wrong field count", true],
+    ["5|S|1|2", "wrong field count", true],
+    ["5|FF|1|2", "unknown type", true],
+    ["5|P|1|x", "bad user id", true],
+    ["5|F|2147483648|1", "bad user id", true],
+    ["", "empty line", false],
+    ["x|B", "bad sequence number", false],
+    ["0|B", "bad sequence number", false],
+    ["9007199254740992|B", "bad sequence number", false],
+  ])("%p is reported as %p (keeps place: %p)", (line, problem, keptPlace) => {
+    const { feed, counters, observer, engine } = setup();
+    feed(line);
+    expect(observer.calls).toEqual([["malformed", problem, line, keptPlace]]);
+    expect(counters.malformed).toBe(1);
+    expect(engine.reorder.size + counters.applied).toBe(keptPlace ? 1 : 0);
+  });
+
+  test("unreadable lines are dropped without disturbing the order", () => {
+    const { world, feed, counters, engine } = setup();
+    const alice = world.connect(1);
+    feed("2|B", "", "x|B", "0|B", "|", "1|B");
+    expect(world.received(alice)).toEqual([["1|B", "2|B"]]);
+    expect(counters).toMatchObject({ lines: 6, applied: 2, malformed: 4, duplicates: 0 });
+    expect(engine.reorder.next).toBe(3);
+  });
+
+  test("oversized lines are counted and reported", () => {
+    const { engine, counters, observer } = setup();
+    engine.oversized(5000);
+    engine.oversized(70_000);
+    expect(counters.oversized).toBe(2);
+    expect(counters.malformed).toBe(0);
+    expect(observer.calls).toEqual([
+      ["oversized", 5000],
+      ["oversized", 70_000],
+    ]);
+  });
+});
+
+describe("Engine: skipGap", () => {
+  test("does nothing when nothing is held", () => {
+    const { engine, observer, counters, feed } = setup();
+    expect(engine.skipGap()).toBe(0);
+    feed("1|B");
+    expect(engine.skipGap()).toBe(0);
+    expect(observer.calls).toEqual([]);
+    expect(counters.skipped).toBe(0);
+  });
+
+  test("skips the missing numbers before the first held event and applies what follows", () => {
+    const { world, engine, observer, counters, feed } = setup();
+    const alice = world.connect(1);
+    feed("1|B", "5|B", "6|B", "9|B", "5|P|2|1");
+    expect(engine.skipGap()).toBe(3);
+    expect(observer.calls).toEqual([
+      ["gapSkipped", 2, 4],
+      ["duplicate", 5],
+    ]);
+    expect(world.received(alice)).toEqual([["1|B", "5|B", "6|B"]]);
+    expect(engine.reorder.next).toBe(7);
+    expect(engine.skipGap()).toBe(2);
+    expect(world.received(alice)).toEqual([["1|B", "5|B", "6|B", "9|B"]]);
+    expect(observer.calls.at(-1)).toEqual(["gapSkipped", 7, 8]);
+    expect(counters).toMatchObject({ skipped: 5, applied: 4, duplicates: 1 });
+    // A skipped number that turns up late is a duplicate.
+    feed("3|B");
+    expect(counters.duplicates).toBe(2);
+    expect(world.received(alice)).toEqual([["1|B", "5|B", "6|B", "9|B"]]);
+  });
+});
+
+describe("Engine: held lines stay intact", () => {
+  test("lines held across many large reads survive compaction by settle()", () => {
+    const { world, engine, feed } = setup();
+    const alice = world.connect(1);
+    const expected: string[] = [];
+    // Each held line pins a 64 KiB read of its own, as one far-ahead line per read would.
+    for (let i = 0; i < 40; i++) {
+      const seq = 100 - i;
+      const line = `${seq}|P|${i}|1`;
+      const read = new Uint8Array(64 * 1024).fill(0x0a);
+      const at = 1000 + i * 13;
+      read.set(encoder.encode(line), at);
+      engine.line(read, at, at + line.length);
+      expected.unshift(line);
+    }
+    const pinnedBefore = engine.reorder.events.pinnedBytes;
+    engine.settle();
+    expect(engine.reorder.events.pinnedBytes).toBeLessThan(pinnedBefore / 100);
+    for (let seq = 1; seq < 61; seq++) feed(`${seq}|X`);
+    expect(engine.reorder.size).toBe(0);
+    expect(world.received(alice)).toEqual([expected]);
+  });
+
+  test("works behind a LineFramer with lines split across chunks", () => {
+    const { world, engine } = setup();
+    const alice = world.connect(1);
+    const ninth = world.connect(9);
+    const framer = new LineFramer(64, engine);
+    const text = "3|P|2|1\r\n2|B\r\n4|S|9\r\n" + "x".repeat(100) + "\r\n1|F|1|9\r\n5|S|9\r\n";
+    const bytes = encoder.encode(text);
+    for (let i = 0; i < bytes.length; i += 5) {
+      framer.push(bytes.slice(i, i + 5));
+      engine.settle();
+    }
+    expect(world.received(alice, ninth)).toEqual([
+      ["2|B", "3|P|2|1", "4|S|9", "5|S|9"],
+      ["1|F|1|9", "2|B"],
+    ]);
+    expect(engine.counters).toMatchObject({ applied: 5, oversized: 1, malformed: 0 });
+  });
+});
+
+describe("Engine: randomized against in-order delivery", () => {
+  test.each([1, 2, 3])("shuffled stream with duplicates and junk delivers what the sorted stream does (seed %p)", (seed) => {
+    const prng = new Prng(seed);
+    const ids = [1, 2, 3, 4, 5, 6];
+    const events: string[] = [];
+    for (let seq = 1; seq <= 2000; seq++) {
+      const a = prng.pick(ids);
+      const b = prng.pick(ids);
+      const kind = prng.int(6);
+      events.push(
+        kind === 0 ? `${seq}|F|${a}|${b}` : kind === 1 ? `${seq}|U|${a}|${b}` : kind === 2 ? `${seq}|B` : kind === 3 ? `${seq}|P|${a}|${b}` : kind === 4 ? `${seq}|S|${a}` : `${seq}|Z|${a}`,
+      );
+    }
+
+    const reference = setup();
+    const referenceClients = ids.map((id) => reference.world.connect(id));
+    reference.feed(...events);
+
+    // Shuffle within a sliding window, then sprinkle copies and unreadable junk.
+    const shuffled = [...events];
+    for (let i = 0; i < shuffled.length; i += 50) {
+      const window = prng.shuffle(shuffled.slice(i, i + 80));
+      shuffled.splice(i, window.length, ...window);
+    }
+    const arrivals: string[] = [];
+    let copies = 0;
+    for (const line of shuffled) {
+      arrivals.push(line);
+      if (prng.chance(0.05)) {
+        arrivals.splice(prng.range(Math.max(0, arrivals.length - 100), arrivals.length), 0, line);
+        copies++;
+      }
+      if (prng.chance(0.02)) arrivals.push(prng.pick(["", "x|B", "0|S|1"]));
+    }
+
+    const subject = setup();
+    const subjectClients = ids.map((id) => subject.world.connect(id));
+    for (const line of arrivals) {
+      subject.feed(line);
+      if (prng.chance(0.1)) subject.engine.settle();
+    }
+
+    expect(subject.engine.reorder.size).toBe(0);
+    expect(subject.engine.reorder.next).toBe(2001);
+    expect(subject.counters.applied).toBe(2000);
+    expect(subject.counters.duplicates).toBe(copies);
+    expect(subject.world.received(...subjectClients)).toEqual(reference.world.received(...referenceClients));
+    // Sanity: the workload actually delivered something to everyone.
+    for (const outbox of subjectClients) expect(outbox.writer.lines().length).toBeGreaterThan(100);
+  });
+});

@@ -1,0 +1,206 @@
+import { describe, expect, test } from "bun:test";
+import { FakeWriter } from "../../test/support/fake-writer.ts";
+import { Prng } from "../../test/support/prng.ts";
+import { ClientDirectory } from "./client-directory.ts";
+import type { Outbox } from "./outbox.ts";
+
+const encoder = new TextEncoder();
+
+function send(outbox: Outbox, line: string): void {
+  const buf = encoder.encode(line);
+  outbox.append(buf, 0, buf.length);
+}
+
+/** Every outbox's recorded positions point back at it, and the lists hold exactly `expected`. */
+function expectConsistent(directory: ClientDirectory<FakeWriter>, expected: Map<number, Set<Outbox<FakeWriter>>>): void {
+  const all = new Set<Outbox<FakeWriter>>();
+  let users = 0;
+  for (const [user, set] of expected) {
+    const list = directory.connectionsOf(user);
+    expect(new Set(list)).toEqual(set);
+    expect(list.length).toBe(set.size);
+    list.forEach((outbox, i) => {
+      expect(outbox.userPosition).toBe(i);
+      expect(outbox.user).toBe(user);
+    });
+    if (set.size > 0) users++;
+    for (const outbox of set) all.add(outbox);
+  }
+  expect(directory.all.length).toBe(all.size);
+  expect(new Set(directory.all)).toEqual(all);
+  directory.all.forEach((outbox, i) => expect(outbox.allPosition).toBe(i));
+  expect(directory.connections).toBe(all.size);
+  expect(directory.users).toBe(users);
+}
+
+describe("ClientDirectory", () => {
+  test("an empty directory", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    expect(directory.connections).toBe(0);
+    expect(directory.users).toBe(0);
+    expect(directory.connectionsOf(0)).toEqual([]);
+    expect(directory.connectionsOf(99)).toEqual([]);
+    expect(directory.queuedBytes()).toBe(0);
+    let drops = 0;
+    directory.flush(() => drops++);
+    expect(drops).toBe(0);
+  });
+
+  test("add lists a connection under its user and in all; the same user may connect twice", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const a = directory.add(5, new FakeWriter("a"));
+    const b = directory.add(5, new FakeWriter("b"));
+    const c = directory.add(0, new FakeWriter("c"));
+    expect(a.user).toBe(5);
+    expect(a.writer.name).toBe("a");
+    expect(directory.connectionsOf(5)).toEqual([a, b]);
+    expect(directory.connectionsOf(0)).toEqual([c]);
+    expect(directory.connectionsOf(4)).toEqual([]);
+    expect(directory.all).toEqual([a, b, c]);
+    expect(directory.connections).toBe(3);
+    expect(directory.users).toBe(2);
+  });
+
+  test("remove swaps the last entry into the hole and is safe to repeat", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const a = directory.add(1, new FakeWriter());
+    const b = directory.add(1, new FakeWriter());
+    const c = directory.add(1, new FakeWriter());
+    const d = directory.add(2, new FakeWriter());
+    directory.remove(a);
+    expect(directory.all).toEqual([d, b, c]);
+    expect(directory.connectionsOf(1)).toEqual([c, b]);
+    expect([a.allPosition, a.userPosition]).toEqual([-1, -1]);
+    directory.remove(a);
+    expect(directory.connections).toBe(3);
+    directory.remove(d);
+    expect(directory.users).toBe(1);
+    expect(directory.connectionsOf(2)).toEqual([]);
+    directory.remove(b);
+    directory.remove(c);
+    expect(directory.users).toBe(0);
+    expect(directory.connections).toBe(0);
+    // A user can come back after all its connections left.
+    const e = directory.add(1, new FakeWriter());
+    expect(directory.connectionsOf(1)).toEqual([e]);
+    expect(directory.users).toBe(1);
+  });
+
+  test("random adds and removes keep positions consistent", () => {
+    const prng = new Prng(4242);
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const expected = new Map<number, Set<Outbox<FakeWriter>>>();
+    const live: Outbox<FakeWriter>[] = [];
+    for (let op = 0; op < 20_000; op++) {
+      if (live.length > 0 && prng.chance(0.45)) {
+        const outbox = live.splice(prng.int(live.length), 1)[0];
+        directory.remove(outbox);
+        expected.get(outbox.user)?.delete(outbox);
+        if (prng.chance(0.1)) directory.remove(outbox); // twice is harmless
+      } else {
+        const user = prng.int(200);
+        const outbox = directory.add(user, new FakeWriter());
+        live.push(outbox);
+        if (!expected.has(user)) expected.set(user, new Set());
+        expected.get(user)?.add(outbox);
+      }
+      if (op % 500 === 0) expectConsistent(directory, expected);
+    }
+    expectConsistent(directory, expected);
+  });
+
+  test("flush writes each connection that received anything exactly once", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const a = directory.add(1, new FakeWriter());
+    const b = directory.add(2, new FakeWriter());
+    const idle = directory.add(3, new FakeWriter());
+    send(a, "1|B");
+    send(b, "1|B");
+    send(a, "2|P|2|1");
+    expect(directory.dirty).toEqual([a, b]);
+    expect(directory.queuedBytes()).toBe(5 + 5 + 9);
+    const drops: unknown[] = [];
+    directory.flush((outbox, overflowed) => drops.push([outbox, overflowed]));
+    expect(drops).toEqual([]);
+    expect(directory.dirty).toEqual([]);
+    expect([a.dirty, b.dirty]).toEqual([false, false]);
+    expect(a.writer.writes).toBe(1);
+    expect(a.writer.lines()).toEqual(["1|B", "2|P|2|1"]);
+    expect(b.writer.lines()).toEqual(["1|B"]);
+    expect(idle.writer.writes).toBe(0);
+    expect(directory.queuedBytes()).toBe(0);
+    // A second flush with nothing new writes nothing.
+    directory.flush(() => drops.push("unexpected"));
+    expect(a.writer.writes).toBe(1);
+    send(b, "3|B");
+    expect(directory.dirty).toEqual([b]);
+    directory.flush(() => drops.push("unexpected"));
+    expect(b.writer.lines()).toEqual(["1|B", "3|B"]);
+    expect(drops).toEqual([]);
+  });
+
+  test("flush hands overflowed and closed connections to drop, after the walk, and only once", () => {
+    const directory = new ClientDirectory<FakeWriter>(8);
+    const ok = directory.add(1, new FakeWriter("ok"));
+    const slow = directory.add(2, new FakeWriter("slow"));
+    const gone = directory.add(3, new FakeWriter("gone"));
+    const late = directory.add(4, new FakeWriter("late"));
+    gone.writer.closed = true;
+    send(slow, "1|B"); // 5 bytes
+    send(slow, "2|B"); // 10 > 8: overflow
+    for (const outbox of [ok, gone, late]) send(outbox, "1|B");
+    expect(slow.overflowed).toBe(true);
+    const drops: [string, boolean][] = [];
+    directory.flush((outbox, overflowed) => {
+      drops.push([outbox.writer.name, overflowed]);
+      // Dropping removes from the directory; the walk is already over, so no one is skipped.
+      directory.remove(outbox);
+    });
+    expect(drops).toEqual([
+      ["slow", true],
+      ["gone", false],
+    ]);
+    expect(ok.writer.lines()).toEqual(["1|B"]);
+    expect(late.writer.lines()).toEqual(["1|B"]);
+    // The overflowed client never got a byte.
+    expect(slow.writer.writes).toBe(0);
+    expect(directory.all).toEqual([ok, late]);
+    expect(directory.users).toBe(2);
+    // Dropped connections are not reported again.
+    send(slow, "3|B");
+    send(gone, "3|B");
+    directory.flush((outbox) => drops.push([outbox.writer.name, outbox.overflowed]));
+    expect(drops).toHaveLength(2);
+  });
+
+  test("a removed connection is never written, even with lines queued before removal", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const a = directory.add(1, new FakeWriter());
+    const b = directory.add(1, new FakeWriter());
+    send(a, "1|B");
+    send(b, "1|B");
+    directory.remove(a);
+    expect(a.overflowed).toBe(true);
+    send(a, "2|B");
+    const drops: Outbox<FakeWriter>[] = [];
+    directory.flush((outbox) => drops.push(outbox));
+    expect(drops).toEqual([]);
+    expect(a.writer.writes).toBe(0);
+    expect(b.writer.lines()).toEqual(["1|B"]);
+    expect(directory.queuedBytes()).toBe(0);
+  });
+
+  test("a connection blocked on drain is flushed again after drained()", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const a = directory.add(1, new FakeWriter());
+    a.writer.limits = [2];
+    send(a, "1|B");
+    directory.flush(() => {});
+    expect(directory.queuedBytes()).toBe(3);
+    send(a, "2|B");
+    directory.flush(() => {});
+    expect(a.writer.writes).toBe(1);
+    expect(a.drained()).toBe(true);
+    expect(a.writer.lines()).toEqual(["1|B", "2|B"]);
+  });
+});
