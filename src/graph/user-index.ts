@@ -32,28 +32,15 @@ export class UserIndex {
 
   /** Dense index of `id`, or -1 if it was never interned. */
   lookup(id: number): number {
-    const keys = this.keys;
-    const mask = this.mask;
-    let slot = slotFor(id, this.shift);
-    for (;;) {
-      const key = keys[slot];
-      if (key === id) return this.indices[slot];
-      if (key === EMPTY) return -1;
-      slot = (slot + 1) & mask;
-    }
+    const slot = this.probe(id);
+    return this.keys[slot] === id ? this.indices[slot] : -1;
   }
 
   /** Dense index of `id`, assigning the next free one on first sight. */
   intern(id: number): number {
+    const slot = this.probe(id);
     const keys = this.keys;
-    const mask = this.mask;
-    let slot = slotFor(id, this.shift);
-    for (;;) {
-      const key = keys[slot];
-      if (key === id) return this.indices[slot];
-      if (key === EMPTY) break;
-      slot = (slot + 1) & mask;
-    }
+    if (keys[slot] === id) return this.indices[slot];
     const index = this.count++;
     keys[slot] = id;
     this.indices[slot] = index;
@@ -65,6 +52,18 @@ export class UserIndex {
   /** The user id behind a dense index. */
   idOf(index: number): number {
     return this.ids[index];
+  }
+
+  /** The slot holding `id`, or the empty slot where it would go. */
+  private probe(id: number): number {
+    const keys = this.keys;
+    const mask = this.mask;
+    let slot = slotFor(id, this.shift);
+    for (;;) {
+      const key = keys[slot];
+      if (key === id || key === EMPTY) return slot;
+      slot = (slot + 1) & mask;
+    }
   }
 
   /** Keeps the load factor at or below one half. */
