@@ -42,11 +42,6 @@ export async function serve(options: ServeOptions): Promise<number> {
     }
     throw error;
   }
-  // Always printed, whatever the log level: scripts and tests read the ports from it.
-  process.stderr.write(
-    `follower-maze ${VERSION} listening: events on ${options.host}:${server.eventPort}, clients on ${options.host}:${server.clientPort}\n`,
-  );
-
   const stopped = Promise.withResolvers<number>();
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -65,5 +60,11 @@ export async function serve(options: ServeOptions): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Always printed, whatever the log level: scripts and tests read the ports from it.
+  // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
+  // line is seen gets a graceful shutdown rather than the default, fatal action.
+  process.stderr.write(
+    `follower-maze ${VERSION} listening: events on ${options.host}:${server.eventPort}, clients on ${options.host}:${server.clientPort}\n`,
+  );
   return stopped.promise;
 }

@@ -162,9 +162,16 @@ export class ClientGateway {
     });
   }
 
-  /** Closes every client connection. */
+  /**
+   * Closes every client connection. One that still has notifications queued
+   * (the shutdown deadline passed) is reset rather than closed normally, so
+   * the client can tell an incomplete stream from a finished one.
+   */
   closeAll(): void {
-    for (const socket of this.sockets) socket.end();
+    for (const socket of this.sockets) {
+      if ((socket.data.outbox?.queuedBytes ?? 0) > 0) socket.terminate();
+      else socket.end();
+    }
     this.listener.stop(true);
   }
 

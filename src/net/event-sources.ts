@@ -27,8 +27,11 @@ class SourceConnection {
 /**
  * The event port: any number of event sources, at once or one after another,
  * all feeding one line sink. Reads are parsed in place, straight from the
- * buffer Bun hands over. Reading can be paused for every source at once, which
- * pushes back on them through TCP when the reorder buffer is full.
+ * buffer Bun hands over. While the reorder buffer is full, each source is
+ * paused after its next read, which pushes back on it through TCP. Pausing
+ * per source rather than all at once lets a source that was idle, or that
+ * connects during the pause, still deliver the sequence number everyone is
+ * waiting for; held events stay bounded by one read per source.
  */
 export class EventSources {
   private readonly listener: TCPSocketListener<SourceConnection>;
@@ -42,12 +45,12 @@ export class EventSources {
         const remote = `${socket.remoteAddress}:${socket.remotePort}`;
         socket.data = new SourceConnection(remote, maxLineBytes, sink);
         sockets.add(socket);
-        if (this.paused) socket.pause();
         hooks.opened(remote);
       },
-      data(socket, chunk: Uint8Array) {
+      data: (socket, chunk: Uint8Array) => {
         socket.data.framer.push(chunk);
         hooks.afterRead();
+        if (this.paused) socket.pause();
       },
       close(socket) {
         if (!sockets.delete(socket)) return;
@@ -73,10 +76,9 @@ export class EventSources {
     return this.paused;
   }
 
+  /** Called from a read: that source, and each other one after its next read, stops until {@link resume}. */
   pause(): void {
-    if (this.paused) return;
     this.paused = true;
-    for (const socket of this.sockets) socket.pause();
   }
 
   resume(): void {

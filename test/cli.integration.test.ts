@@ -1,0 +1,209 @@
+/**
+ * The command line as an operator meets it: `bun src/main.ts` in a child
+ * process, its flags, environment, exit statuses, error lines and signals.
+ * Servers always listen on ports the OS picks.
+ */
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { resolve } from "node:path";
+import { envName } from "../src/cli/flags.ts";
+import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
+import { VERSION } from "../src/version.ts";
+import { crlf, EventSource, expectStream, HOST, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
+import { type ServerProcess, startServer } from "./support/server-process.ts";
+
+// Each test spawns Bun; the harness's own waits (5 s) fail first with a clearer message.
+setDefaultTimeout(20_000);
+
+const ROOT = resolve(import.meta.dir, "..");
+
+/** The parent's environment without any FOLLOWER_MAZE_* setting that would leak into the child, plus `env`. */
+function childEnv(env: Record<string, string>): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("FOLLOWER_MAZE_") && value !== undefined) clean[key] = value;
+  return { ...clean, ...env };
+}
+
+/** Runs the CLI to completion (killed after 10 s, should it start serving by mistake). */
+async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = Bun.spawn([process.execPath, "src/main.ts", ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 10_000,
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { code, stdout, stderr };
+}
+
+/** A one-line error from the CLI, as a user should see it: no stack trace, nothing else. */
+function expectOneLineError(result: { stdout: string; stderr: string }, naming: string): void {
+  expect(result.stdout).toBe("");
+  expect(result.stderr.endsWith("\n")).toBe(true);
+  const lines = result.stderr.slice(0, -1).split("\n");
+  expect(lines).toEqual([expect.stringContaining(naming)]);
+  expect(lines[0].startsWith("follower-maze: ")).toBe(true);
+  expect(lines[0]).not.toMatch(/internal error|\bat .*:\d+/);
+}
+
+let running: ServerProcess | undefined;
+
+async function start(flags: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  running = await startServer(undefined, flags, childEnv(env));
+  return running;
+}
+
+afterEach(async () => {
+  if (running) {
+    running.stop("SIGKILL");
+    await running.exited;
+    running = undefined;
+  }
+});
+
+/** Connects user `id` and waits for the server's debug line saying it is registered. */
+async function connectUser(server: ServerProcess, id: number, options: { paused?: boolean } = {}): Promise<UserClient> {
+  const client = await UserClient.connect(server.clientPort, `${id}\r\n`, { ...options, label: `user ${id}` });
+  await waitFor(() => server.stderr().includes(`connected as user ${id}\n`), `user ${id} to be registered`, undefined, server.stderr);
+  return client;
+}
+
+describe("starting and serving", () => {
+  test.each([
+    ["the default", {}, [], "|"],
+    ["the environment over the default", { FOLLOWER_MAZE_DELIMITER: ";" }, [], ";"],
+    ["a flag over the environment", { FOLLOWER_MAZE_DELIMITER: ";" }, ["--delimiter", ","], ","],
+  ])("announces its ports and takes the delimiter from %s", async (_, env: Record<string, string>, flags: string[], d) => {
+    const server = await start(["--log-level", "debug", ...flags], env);
+    expect(server.eventPort).toBeGreaterThan(0);
+    expect(server.clientPort).toBeGreaterThan(0);
+    expect(server.stderr().split("\n")[0]).toBe(
+      `follower-maze ${VERSION} listening: events on ${HOST}:${server.eventPort}, clients on ${HOST}:${server.clientPort}`,
+    );
+
+    const client = await connectUser(server, 1);
+    const source = await EventSource.connect(server.eventPort);
+    // Under any other delimiter a line has no readable sequence number and is dropped.
+    const lines = [1, 2, 3].flatMap((seq) => ["|", ";", ","].map((other) => `${seq}${other}B`));
+    await source.send(crlf(...lines));
+    await waitFor(() => client.received.endsWith(`3${d}B\r\n`), "the last event", undefined, () => JSON.stringify(client.received));
+    expect(client.received).toBe(crlf(`1${d}B`, `2${d}B`, `3${d}B`));
+    await source.end();
+    expect(await server.stop()).toBe(0);
+  });
+
+  test("a valid flag overrides a bad environment value", async () => {
+    const server = await start(["--max-pending", "10"], { FOLLOWER_MAZE_MAX_PENDING: "lots" });
+    expect(server.stderr()).toContain("listening: events on");
+    expect(await server.stop()).toBe(0);
+  });
+});
+
+describe("help and version", () => {
+  test.each([["--help"], ["-h"], ["serve --help"]])("%s lists every flag and its environment variable, exit 0", async (command) => {
+    const result = await runCli(command.split(" "));
+    expect(result).toMatchObject({ code: 0, stderr: "" });
+    for (const name of Object.keys(SERVE_FLAGS)) {
+      expect(result.stdout).toContain(`--${name} `);
+      expect(result.stdout).toContain(envName(name));
+    }
+    expect(result.stdout).toContain("-h, --help");
+    expect(result.stdout).toContain("-V, --version");
+  });
+
+  test.each([["--version"], ["-V"]])("%s prints the version, exit 0", async (flag) => {
+    expect(await runCli([flag])).toEqual({ code: 0, stdout: `follower-maze ${VERSION}\n`, stderr: "" });
+  });
+});
+
+describe("usage errors: one line naming the culprit, exit 2", () => {
+  test.each<[string[], Record<string, string>, string]>([
+    [["--bogus"], {}, "--bogus"],
+    [["serve", "--bogus"], {}, "--bogus"],
+    [["frobnicate"], {}, "frobnicate"],
+    [["serve", "extra"], {}, "extra"],
+    [["--max-pending"], {}, "--max-pending"],
+    [["--help=yes"], {}, "--help"],
+    [["--max-pending", "0"], {}, "--max-pending"],
+    [["--event-port", "65536"], {}, "--event-port"],
+    [["--client-port", "-1"], {}, "--client-port"],
+    [["--gap-timeout=-5"], {}, "--gap-timeout"],
+    [["--handshake-timeout", "1.5"], {}, "--handshake-timeout"],
+    [["--start-seq", "0"], {}, "--start-seq"],
+    [["--delimiter", "ab"], {}, "--delimiter"],
+    [["--delimiter", "7"], {}, "--delimiter"],
+    [["--log-level", "loud"], {}, "--log-level"],
+    [["--host", ""], {}, "--host"],
+    [["--max-client-buffer", "12q"], {}, "--max-client-buffer"],
+    [["--max-client-buffer", "1024", "--max-line-bytes", "2048"], {}, "--max-client-buffer"],
+    [[], { FOLLOWER_MAZE_MAX_PENDING: "lots" }, "FOLLOWER_MAZE_MAX_PENDING"],
+    [[], { FOLLOWER_MAZE_EVENT_PORT: "99999" }, "FOLLOWER_MAZE_EVENT_PORT"],
+    [[], { FOLLOWER_MAZE_LOG_LEVEL: "chatty" }, "FOLLOWER_MAZE_LOG_LEVEL"],
+  ])("%j %j", async (args, env, naming) => {
+    const result = await runCli(args, env);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, naming);
+  });
+});
+
+describe("a port already in use: one line naming it, exit 1", () => {
+  test.each([["--event-port"], ["--client-port"]])("%s", async (flag) => {
+    const occupier = Bun.listen({ hostname: HOST, port: 0, socket: { data() {} } });
+    try {
+      const other = flag === "--event-port" ? "--client-port" : "--event-port";
+      const result = await runCli([flag, String(occupier.port), other, "0"]);
+      expect(result.code).toBe(1);
+      expectOneLineError(result, `port ${occupier.port} is already in use`);
+    } finally {
+      occupier.stop(true);
+    }
+  });
+});
+
+describe("signals", () => {
+  test.each([["SIGTERM"], ["SIGINT"]] as const)("%s sent the moment the startup line appears still exits 0", async (signal) => {
+    // The startup line is the readiness signal; a handler installed after it once lost this race about one time in ten.
+    const codes: number[] = [];
+    for (let i = 0; i < 8; i++) codes.push(await (await start([])).stop(signal));
+    expect(codes).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
+  });
+
+  test.each([["SIGTERM"], ["SIGINT"]] as const)(
+    "%s stops accepting, flushes what is queued for clients, then exits 0",
+    async (signal) => {
+      // Stats every 20 ms: the only outside view of how many bytes the server itself holds.
+      const server = await start(["--log-level", "debug", "--stats-interval", "20", "--max-line-bytes", "65536", "--max-client-buffer", "256MiB"]);
+      const behind = await connectUser(server, 1, { paused: true });
+      const source = await EventSource.connect(server.eventPort);
+      const statsAfter = (events: number) => {
+        const match = new RegExp(`events in ${events}, .* queued (\\d+) B`).exec(server.stderr());
+        return match ? Number(match[1]) : -1;
+      };
+
+      // The client does not read, so once the kernel buffers are full the rest waits in the server.
+      const sent: string[] = [];
+      let queued = 0;
+      while (queued === 0) {
+        if (sent.length > 1_000) throw new Error(`nothing queued in the server:\n${server.stderr()}`);
+        const batch: string[] = [];
+        for (let i = 0; i < 16; i++) batch.push(paddedPrivate(sent.length + batch.length + 1, 2, 1, 60_000));
+        sent.push(...batch);
+        await source.send(crlf(...batch));
+        await waitFor(() => statsAfter(sent.length) >= 0, `a stats line after ${sent.length} events`, undefined, server.stderr);
+        queued = statsAfter(sent.length);
+      }
+
+      const exited = server.stop(signal);
+      await waitFor(() => server.stderr().includes(`${signal}: shutting down`), "the shutdown to begin", undefined, server.stderr);
+      await expect(Bun.connect({ hostname: HOST, port: server.clientPort, socket: { data() {} } })).rejects.toThrow();
+
+      behind.resume();
+      await waitFor(() => behind.closed, "the client to see its connection close", undefined, server.stderr);
+      expectStream(behind, crlf(...sent));
+      expect(await exited).toBe(0);
+      expect(server.stderr()).toMatch(/stopped\. events in \d+, applied \d+/);
+      expect(server.stderr()).not.toContain("shutdown deadline passed");
+    },
+  );
+});

@@ -1,0 +1,338 @@
+/**
+ * Socket-level test helpers: an in-process Server on free ports, user clients
+ * and event sources over real TCP, and `waitFor`, the only way these tests
+ * synchronise with the server (never a fixed sleep).
+ */
+import type { Socket } from "bun";
+import { Logger } from "../../src/log/logger.ts";
+import { Server, type ServerConfig, type ServerStats } from "../../src/net/server.ts";
+
+export const HOST = "127.0.0.1";
+/** Long enough for a loaded CI machine, short enough that a hang fails fast. */
+export const WAIT_MS = 5_000;
+
+/**
+ * Polls `condition` until it holds. Fails with `what` (and `detail()`, for the
+ * state that explains why) after `timeoutMs`.
+ */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = WAIT_MS, detail?: () => string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ""}`);
+    }
+    await Bun.sleep(2);
+  }
+}
+
+/** Each line followed by CRLF: how notifications arrive, and how tests send events. */
+export function crlf(...lines: string[]): string {
+  return lines.map((line) => `${line}\r\n`).join("");
+}
+
+/** A user client: sends its handshake, then records every byte it receives. */
+export class UserClient {
+  /** Everything received, one char per byte (latin1), so it compares exactly with expected ASCII. */
+  received = "";
+  closed = false;
+  readonly closedPromise: Promise<void>;
+  private socket!: Socket<UserClient>;
+  private onClose!: () => void;
+
+  private constructor(readonly label: string) {
+    this.closedPromise = new Promise((resolve) => (this.onClose = resolve));
+  }
+
+  /**
+   * Connects and sends `handshake` as is (pass the line with its terminator,
+   * or nothing to stay silent). `paused` stops reading from the start, so the
+   * server's writes pile up in the kernel and then in its own outbox.
+   */
+  static async connect(port: number, handshake: string | null, options: { paused?: boolean; label?: string } = {}): Promise<UserClient> {
+    const client = new UserClient(options.label ?? JSON.stringify(handshake));
+    client.socket = await Bun.connect<UserClient>({
+      hostname: HOST,
+      port,
+      data: client,
+      socket: {
+        binaryType: "buffer",
+        data(socket, chunk: Buffer) {
+          socket.data.received += chunk.toString("latin1");
+        },
+        close(socket) {
+          socket.data.closed = true;
+          socket.data.onClose();
+        },
+        error() {
+          // `close` follows.
+        },
+      },
+    });
+    if (options.paused) client.socket.pause();
+    if (handshake !== null) client.socket.write(handshake);
+    return client;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  /** Drops the connection without a FIN handshake, like a crashed client. */
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  /** Sends bytes after the handshake (the server must ignore them). */
+  write(data: string): void {
+    this.socket.write(data);
+  }
+}
+
+/**
+ * An event source that queues what it is given and writes it as fast as the
+ * server takes it, so a paused server (back-pressure) just leaves bytes queued.
+ */
+export class EventSource {
+  closed = false;
+  readonly closedPromise: Promise<void>;
+  private socket!: Socket<EventSource>;
+  private readonly queue: Uint8Array[] = [];
+  private offset = 0;
+  private idle: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private onClose!: () => void;
+
+  private constructor() {
+    this.closedPromise = new Promise((resolve) => (this.onClose = resolve));
+  }
+
+  static async connect(port: number): Promise<EventSource> {
+    const source = new EventSource();
+    source.socket = await Bun.connect<EventSource>({
+      hostname: HOST,
+      port,
+      data: source,
+      socket: {
+        drain(socket) {
+          socket.data.pump();
+        },
+        data() {},
+        close(socket) {
+          socket.data.closed = true;
+          socket.data.onClose();
+        },
+        error() {
+          // `close` follows.
+        },
+      },
+    });
+    return source;
+  }
+
+  /** Queues `data` as one write; resolves once every queued byte is in the kernel. */
+  send(data: string | Uint8Array): Promise<void> {
+    this.queue.push(typeof data === "string" ? Buffer.from(data, "latin1") : data);
+    this.pump();
+    if (this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => this.idle.push({ resolve, reject }));
+  }
+
+  /** Closes after everything queued has been written. */
+  async end(): Promise<void> {
+    if (this.queue.length > 0) await new Promise<void>((resolve, reject) => this.idle.push({ resolve, reject }));
+    this.socket.end();
+    await this.closedPromise;
+  }
+
+  terminate(): void {
+    this.socket.terminate();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const chunk = this.queue[0] as Uint8Array;
+      const written = this.socket.write(chunk, this.offset, chunk.length - this.offset);
+      if (written < 0) {
+        // Reported through the pending sends, not thrown from inside a socket callback.
+        this.queue.length = 0;
+        this.offset = 0;
+        const error = new Error("event source: the server closed the connection with bytes still to send");
+        for (const waiter of this.idle.splice(0)) waiter.reject(error);
+        return;
+      }
+      this.offset += written;
+      if (this.offset < chunk.length) return;
+      this.queue.shift();
+      this.offset = 0;
+    }
+    for (const waiter of this.idle.splice(0)) waiter.resolve();
+  }
+}
+
+export const TEST_CONFIG: ServerConfig = {
+  host: HOST,
+  eventPort: 0,
+  clientPort: 0,
+  delimiter: 0x7c,
+  startSeq: 1,
+  maxPending: 10_000,
+  gapTimeoutMs: 0,
+  maxLineBytes: 1024,
+  handshakeTimeoutMs: 5_000,
+  maxClientBuffer: 4 * 1024 * 1024,
+  statsIntervalMs: 0,
+};
+
+/** An in-process server on free ports, with its log lines in `logs` and everything it hands out closed by `close`. */
+export class TestServer {
+  readonly server: Server;
+  readonly logs: string[] = [];
+  private readonly clients: UserClient[] = [];
+  private readonly sources: EventSource[] = [];
+
+  constructor(config: Partial<ServerConfig> = {}) {
+    this.server = new Server({ ...TEST_CONFIG, ...config }, new Logger("debug", (line) => this.logs.push(line)));
+  }
+
+  stats(): ServerStats {
+    return this.server.stats();
+  }
+
+  /** Waits for a condition on the counters; a timeout reports all of them. */
+  waitStats(condition: (stats: ServerStats) => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
+    return waitFor(() => condition(this.stats()), what, timeoutMs, () => `stats: ${JSON.stringify(this.stats())}`);
+  }
+
+  /**
+   * Connects one client per user id, one after another, each registered
+   * (counted by the server) before the next connects, so no event sent
+   * afterwards can race a handshake.
+   */
+  async users(...ids: number[]): Promise<UserClient[]> {
+    const connected: UserClient[] = [];
+    for (const id of ids) connected.push(await this.user(id));
+    return connected;
+  }
+
+  async user(id: number, options: { paused?: boolean } = {}): Promise<UserClient> {
+    const before = this.stats().clients;
+    const client = await this.rawClient(`${id}\r\n`, { ...options, label: `user ${id}` });
+    await this.waitStats((s) => s.clients === before + 1, `user ${id} to be registered`);
+    return client;
+  }
+
+  /** A client whose handshake is whatever the test says, not waited for. */
+  async rawClient(handshake: string | null, options: { paused?: boolean; label?: string } = {}): Promise<UserClient> {
+    const client = await UserClient.connect(this.server.clientPort, handshake, options);
+    this.clients.push(client);
+    return client;
+  }
+
+  async source(): Promise<EventSource> {
+    const before = this.stats().eventSources;
+    const source = await EventSource.connect(this.server.eventPort);
+    this.sources.push(source);
+    await this.waitStats((s) => s.eventSources === before + 1, "the event source to be accepted");
+    return source;
+  }
+
+  /** Closes `source` once all its bytes are written and waits until the server has seen it go (so has read everything). */
+  async endSource(source: EventSource): Promise<void> {
+    const before = this.stats().eventSources;
+    await source.end();
+    await this.waitStats((s) => s.eventSources === before - 1, "the server to see the event source close");
+  }
+
+  /** Sends `events` (CRLF-terminated) on a fresh source, then closes it as {@link endSource} does. */
+  async sendOnce(...events: string[]): Promise<void> {
+    const source = await this.source();
+    await source.send(crlf(...events));
+    await this.endSource(source);
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.clients) if (!client.closed) client.terminate();
+    for (const source of this.sources) if (!source.closed) source.terminate();
+    await this.server.shutdown(0);
+  }
+}
+
+/**
+ * Waits until every client's stream ends with `line` (the barrier: delivery is
+ * in sequence order, so everything before it has arrived or never will).
+ */
+export function waitForBarrier(clients: UserClient[], line: string, timeoutMs = WAIT_MS): Promise<void> {
+  const tail = `${line}\r\n`;
+  return waitFor(
+    () => clients.every((client) => client.received.endsWith(tail)),
+    `every client to receive ${JSON.stringify(line)}`,
+    timeoutMs,
+    () => clients.map((client) => `${client.label}: ${JSON.stringify(client.received.slice(-200))}`).join("\n"),
+  );
+}
+
+/**
+ * What each online user must receive for `events` (any order; applied by
+ * sequence number), per SPEC: an independent, deliberately naive statement
+ * of the routing rules to check the server against.
+ */
+export function expectedStreams(events: string[], online: number[], delimiter = "|"): Map<number, string> {
+  const streams = new Map<number, string>(online.map((user) => [user, ""]));
+  const followers = new Map<number, Set<number>>();
+  const deliver = (user: number, line: string) => {
+    if (streams.has(user)) streams.set(user, `${streams.get(user)}${line}\r\n`);
+  };
+  const ordered = [...events].sort((a, b) => Number(a.split(delimiter)[0]) - Number(b.split(delimiter)[0]));
+  for (const line of ordered) {
+    const [, type, from, to] = line.split(delimiter) as [string, string, string | undefined, string | undefined];
+    const a = Number(from);
+    const b = Number(to);
+    if (type === "F") {
+      if (!followers.has(b)) followers.set(b, new Set());
+      followers.get(b)?.add(a);
+      deliver(b, line);
+    } else if (type === "U") {
+      followers.get(b)?.delete(a);
+    } else if (type === "B") {
+      for (const user of online) deliver(user, line);
+    } else if (type === "P") {
+      deliver(b, line);
+    } else if (type === "S") {
+      for (const follower of followers.get(a) ?? []) deliver(follower, line);
+    }
+  }
+  return streams;
+}
+
+/**
+ * Exact comparison that stays readable for megabyte streams: names the first
+ * differing byte instead of printing both.
+ */
+export function expectStream(client: UserClient, expected: string): void {
+  const actual = client.received;
+  if (actual === expected) return;
+  let i = 0;
+  while (i < actual.length && i < expected.length && actual[i] === expected[i]) i++;
+  const around = (s: string) => JSON.stringify(s.slice(Math.max(0, i - 40), i + 40));
+  throw new Error(
+    `${client.label} received ${actual.length} bytes, expected ${expected.length}; first difference at byte ${i}:\n` +
+      `  got      ${around(actual)}\n  expected ${around(expected)}`,
+  );
+}
+
+/**
+ * A private message `seq|P|from|to` padded to `length` bytes with leading
+ * zeros in `to` (allowed: ids are decimal, not canonical), to move many bytes
+ * with few events.
+ */
+export function paddedPrivate(seq: number, from: number, to: number, length: number): string {
+  const head = `${seq}|P|${from}|`;
+  return head + String(to).padStart(length - head.length, "0");
+}
