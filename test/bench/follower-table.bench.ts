@@ -20,7 +20,8 @@ import { bench, do_not_optimize, group, summary } from "mitata";
 import { FollowerTable } from "../../src/graph/follower-table.ts";
 import { UserIndex } from "../../src/graph/user-index.ts";
 import { rated } from "./report.ts";
-import { mulberry32, skewedUser, uniformUser } from "./stream.ts";
+import { skewedUser } from "../support/event-stream.ts";
+import { Prng } from "../support/prng.ts";
 
 const FOLLOW = 0;
 const UNFOLLOW = 1;
@@ -36,14 +37,14 @@ interface Workload {
 }
 
 function workload(users: number, followsPerUser: number, seed: number): Workload {
-  const rand = mulberry32(seed);
+  const rng = new Prng(seed);
   const key = (from: number, to: number) => from * (users + 1) + to;
   const present = new Set<number>();
   const edges: number[] = [];
   const target = users * followsPerUser;
   while (present.size < target) {
-    const from = uniformUser(rand, users);
-    const to = skewedUser(rand, users);
+    const from = rng.range(1, users);
+    const to = skewedUser(rng, users);
     if (from === to || present.has(key(from, to))) continue;
     present.add(key(from, to));
     edges.push(from, to);
@@ -54,8 +55,8 @@ function workload(users: number, followsPerUser: number, seed: number): Workload
   const churn: number[] = [];
   const used = new Set<number>();
   while (churn.length < CHURN * 2) {
-    const from = uniformUser(rand, users);
-    const to = skewedUser(rand, users);
+    const from = rng.range(1, users);
+    const to = skewedUser(rng, users);
     const k = key(from, to);
     if (from === to || present.has(k) || used.has(k)) continue;
     used.add(k);
@@ -63,16 +64,16 @@ function workload(users: number, followsPerUser: number, seed: number): Workload
   }
   const ops: number[] = [];
   const extra = () => {
-    if (rand() < 0.1) {
+    if (rng.chance(0.1)) {
       // Follow an edge that already exists: no change.
-      const e = 2 * Math.floor(rand() * (edges.length / 2));
+      const e = 2 * rng.int(edges.length / 2);
       ops.push(FOLLOW, edges[e], edges[e + 1]);
     }
-    if (rand() < 0.1) {
+    if (rng.chance(0.1)) {
       // Unfollow an edge that does not exist (neither base nor churn): no change.
       for (;;) {
-        const from = uniformUser(rand, users);
-        const to = uniformUser(rand, users);
+        const from = rng.range(1, users);
+        const to = rng.range(1, users);
         const k = key(from, to);
         if (present.has(k) || used.has(k)) continue;
         ops.push(UNFOLLOW, from, to);
@@ -88,7 +89,7 @@ function workload(users: number, followsPerUser: number, seed: number): Workload
   for (let i = CHURN - LAG; i < CHURN; i++) ops.push(UNFOLLOW, churn[2 * i], churn[2 * i + 1]);
 
   const senders = new Int32Array(1000);
-  for (let i = 0; i < senders.length; i++) senders[i] = uniformUser(rand, users);
+  for (let i = 0; i < senders.length; i++) senders[i] = rng.range(1, users);
   return { users, edges: Int32Array.from(edges), ops: Int32Array.from(ops), senders };
 }
 

@@ -13,7 +13,7 @@ import { bench, do_not_optimize, group, summary } from "mitata";
 import { SeqHeap } from "../../src/ordering/seq-heap.ts";
 import { NaiveHeap } from "./naive.ts";
 import { rated } from "./report.ts";
-import { mulberry32, randInt, shuffleInPlace } from "./stream.ts";
+import { Prng } from "../support/prng.ts";
 
 interface SeqLine {
   seq: number;
@@ -24,11 +24,11 @@ const LINES = Array.from({ length: 256 }, (_, i) => `${i}|P|${i * 7}|${i * 13}`)
 const OFFSETS = 1 << 16;
 
 for (const depth of [100, 10_000]) {
-  const rand = mulberry32(depth);
+  const rng = new Prng(depth);
   // Next key = popped key + offset: keys stay spread over a window of ~2·depth.
   const offsets = new Float64Array(OFFSETS);
-  for (let i = 0; i < OFFSETS; i++) offsets[i] = 1 + randInt(rand, 2 * depth);
-  const initial = Array.from({ length: depth }, () => 1 + randInt(rand, 2 * depth));
+  for (let i = 0; i < OFFSETS; i++) offsets[i] = rng.range(1, 2 * depth);
+  const initial = Array.from({ length: depth }, () => rng.range(1, 2 * depth));
 
   group(`heap hold model: ${depth} pending, pop + push`, () => {
     summary(() => {
@@ -55,7 +55,7 @@ for (const depth of [100, 10_000]) {
 
   // A full shuffle of depth consecutive sequence numbers.
   const keys = Array.from({ length: depth }, (_, i) => i + 1);
-  shuffleInPlace(rand, keys);
+  rng.shuffle(keys);
   const expected = (depth * (depth + 1)) / 2;
 
   group(`heap drain: ${depth} shuffled events in, all out in order`, () => {

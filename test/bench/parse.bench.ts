@@ -10,7 +10,7 @@ import { ParsedEvent, parseEventLine } from "../../src/protocol/event-line.ts";
 import { LineFramer, type LineSink } from "../../src/protocol/line-framer.ts";
 import { NaiveParser } from "./naive.ts";
 import { rated } from "./report.ts";
-import { exactBytes, generateEventLines, splitReads } from "./stream.ts";
+import { eventReads, exactBytes } from "./stream.ts";
 
 const READ_BYTES = 64 * 1024;
 const POOL_READS = 16;
@@ -39,8 +39,10 @@ class ChecksumSink implements LineSink {
   }
 }
 
-const lines = generateEventLines({ events: 150_000, users: 1000, seed: 1 });
-const pool = splitReads(exactBytes(lines, READ_BYTES * POOL_READS), READ_BYTES);
+const POOL_BYTES = READ_BYTES * POOL_READS;
+const EVENTS = 150_000;
+const stream = exactBytes(eventReads(EVENTS, 1000, 1, POOL_BYTES)[0], POOL_BYTES, EVENTS + 1);
+const pool = Array.from({ length: POOL_READS }, (_, i) => stream.slice(i * READ_BYTES, (i + 1) * READ_BYTES));
 
 // Both parsers must agree before their speed means anything.
 {

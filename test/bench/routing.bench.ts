@@ -21,9 +21,10 @@ import { LineFramer } from "../../src/protocol/line-framer.ts";
 import { ClientDirectory } from "../../src/routing/client-directory.ts";
 import type { ByteWriter } from "../../src/routing/outbox.ts";
 import { Router } from "../../src/routing/router.ts";
+import { Prng } from "../support/prng.ts";
 import { NaiveServer } from "./naive.ts";
 import { rated } from "./report.ts";
-import { encodeLines, generateEventLines, mulberry32, randInt, splitReads } from "./stream.ts";
+import { eventReads } from "./stream.ts";
 
 const EVENTS = 100_000;
 const USERS = 1000;
@@ -47,13 +48,13 @@ const observer: EngineObserver = {
   gapSkipped() {},
 };
 
-const reads = splitReads(encodeLines(generateEventLines({ events: EVENTS, users: USERS, seed: 7 })), READ_BYTES);
+const reads = eventReads(EVENTS, USERS, 7, READ_BYTES);
 
 const connectedIds: number[] = [];
 {
-  const rand = mulberry32(99);
+  const rng = new Prng(99);
   const chosen = new Set<number>();
-  while (chosen.size < CONNECTED) chosen.add(1 + randInt(rand, USERS));
+  while (chosen.size < CONNECTED) chosen.add(rng.range(1, USERS));
   connectedIds.push(...chosen);
 }
 
