@@ -16,7 +16,8 @@ export interface LineSink {
  * being buffered, so a peer cannot grow our memory by never sending LF.
  */
 export class LineFramer {
-  private readonly partial: Uint8Array;
+  /** Allocated on the first line that spans reads: most client connections never need it. */
+  private partial: Uint8Array | null = null;
   private partialLength = 0;
   /** Bytes of an over-long line seen so far; -1 when not inside one. */
   private skipped = -1;
@@ -26,10 +27,7 @@ export class LineFramer {
   constructor(
     private readonly maxLineBytes: number,
     private readonly sink: LineSink,
-  ) {
-    // Room for a CR that may still turn out to precede the LF.
-    this.partial = new Uint8Array(maxLineBytes + 1);
-  }
+  ) {}
 
   /** Bytes held of an unterminated line. */
   get pendingBytes(): number {
@@ -77,6 +75,8 @@ export class LineFramer {
       if (n > 0) this.skippedEndsInCR = chunk[end - 1] === CR;
       return;
     }
+    // Room for a CR that may still turn out to precede the LF.
+    this.partial ??= new Uint8Array(this.maxLineBytes + 1);
     if (this.partialLength + n > this.partial.length) {
       this.skipped = this.partialLength + n;
       this.skippedEndsInCR = chunk[end - 1] === CR;
@@ -95,9 +95,10 @@ export class LineFramer {
       this.sink.oversized(length);
       return;
     }
+    const partial = this.partial as Uint8Array;
     const head = this.partialLength;
     let total = head + lf;
-    if (total > 0 && (lf > 0 ? chunk[lf - 1] : this.partial[head - 1]) === CR) total--;
+    if (total > 0 && (lf > 0 ? chunk[lf - 1] : partial[head - 1]) === CR) total--;
     this.partialLength = 0;
     if (total > this.maxLineBytes) {
       this.sink.oversized(total);
@@ -106,9 +107,9 @@ export class LineFramer {
     // The one copy: the line's two halves live in different reads.
     const line = new Uint8Array(total);
     if (total <= head) {
-      line.set(this.partial.subarray(0, total));
+      line.set(partial.subarray(0, total));
     } else {
-      line.set(this.partial.subarray(0, head));
+      line.set(partial.subarray(0, head));
       line.set(chunk.subarray(0, total - head), head);
     }
     this.sink.line(line, 0, total);
