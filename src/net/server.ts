@@ -63,11 +63,14 @@ export class Server {
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private truncated = 0;
   private closing: Promise<boolean> | null = null;
+  /** A source hovering at the bound would otherwise log a pause and a resume per read. */
+  private readonly backPressureLog: RateLimitedLog;
 
   constructor(
     readonly config: ServerConfig,
     private readonly log: Logger,
   ) {
+    this.backPressureLog = new RateLimitedLog(log, "warn", "back-pressure messages");
     this.clients = new ClientDirectory<ClientSocket>(config.maxClientBuffer);
     this.router = new Router(this.users, new FollowerTable(), this.clients);
     this.engine = new Engine(
@@ -152,11 +155,12 @@ export class Server {
     this.clients.flush(this.gateway.drop);
     if (this.engine.full) {
       if (!this.sources.isPaused) {
-        this.log.warn(`reorder buffer full (${this.engine.reorder.size} events held, waiting for seq ${this.engine.reorder.next}): pausing event sources`);
+        const reorder = this.engine.reorder;
+        this.backPressureLog.log(() => `reorder buffer full (${reorder.size} events held, waiting for seq ${reorder.next}): pausing event sources`);
         this.sources.pause();
       }
     } else if (this.sources.isPaused) {
-      this.log.info("reorder buffer has room again: resuming event sources");
+      this.backPressureLog.log(() => "reorder buffer has room again: resuming event sources");
       this.sources.resume();
     }
   };
