@@ -1,5 +1,5 @@
 import { Logger } from "../log/logger.ts";
-import { ListenError } from "../net/listen.ts";
+import { ListenError, formatAddress } from "../net/listen.ts";
 import { Server, statsLine } from "../net/server.ts";
 import { VERSION } from "../version.ts";
 import type { FlagValues } from "./flags.ts";
@@ -64,7 +64,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.
   process.stderr.write(
-    `follower-maze ${VERSION} listening: events on ${options.host}:${server.eventPort}, clients on ${options.host}:${server.clientPort}\n`,
+    `follower-maze ${VERSION} listening: events on ${formatAddress(options.host, server.eventPort)}, clients on ${formatAddress(options.host, server.clientPort)}\n`,
   );
   return stopped.promise;
 }

@@ -5,7 +5,7 @@ import { MAX_USER_ID, scanDecimal } from "../protocol/ascii.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
 import type { ClientDirectory } from "../routing/client-directory.ts";
 import type { Outbox } from "../routing/outbox.ts";
-import { listen } from "./listen.ts";
+import { formatAddress, listen } from "./listen.ts";
 
 export type ClientSocket = Socket<ClientConnection>;
 export type RejectReason = "bad handshake" | "handshake timeout";
@@ -176,7 +176,7 @@ export class ClientGateway {
   }
 
   private opened(socket: ClientSocket): void {
-    const connection = new ClientConnection(socket, `${socket.remoteAddress}:${socket.remotePort}`, this.options.maxLineBytes, this);
+    const connection = new ClientConnection(socket, formatAddress(socket.remoteAddress, socket.remotePort), this.options.maxLineBytes, this);
     socket.data = connection;
     this.sockets.add(socket);
     connection.timer = setTimeout(() => {

@@ -1,6 +1,6 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
-import { listen } from "./listen.ts";
+import { formatAddress, listen } from "./listen.ts";
 
 /** What the event-source side tells the rest of the server. */
 export interface EventSourceHooks {
@@ -42,7 +42,7 @@ export class EventSources {
     const sockets = this.sockets;
     this.listener = listen<SourceConnection>("event", host, port, {
       open: (socket) => {
-        const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+        const remote = formatAddress(socket.remoteAddress, socket.remotePort);
         socket.data = new SourceConnection(remote, maxLineBytes, sink);
         sockets.add(socket);
         hooks.opened(remote);

@@ -1,5 +1,10 @@
 import type { SocketHandler, TCPSocketListener } from "bun";
 
+/** host:port, with an IPv6 address in brackets so the port stays readable. */
+export function formatAddress(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** A listener could not be opened; the message is fit for the operator as is. */
 export class ListenError extends Error {
   override readonly name = "ListenError";
@@ -20,7 +25,7 @@ export function listen<T>(role: string, hostname: string, port: number, socket: 
     });
   } catch (error) {
     const code = (error as { code?: string }).code;
-    const where = `${hostname}:${port}`;
+    const where = formatAddress(hostname, port);
     if (code === "EADDRINUSE") throw new ListenError(`${role} port ${port} is already in use (${where})`);
     if (code === "EACCES") throw new ListenError(`no permission to listen on ${role} port ${port} (${where})`);
     if (code === "EADDRNOTAVAIL") throw new ListenError(`cannot listen on ${where}: ${hostname} is not an address of this machine`);
