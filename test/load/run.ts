@@ -6,6 +6,7 @@
  *
  *   bun run load                                            # 10M events, 100 clients, 1000 users
  *   bun run load --events 1000000 --binary dist/follower-maze
+ *   bun run load --noise 0.05     # plus 5% duplicates, malformed, junk and oversized lines
  */
 import { parseArgs } from "node:util";
 import { startServer } from "../support/server-process.ts";
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     batch: { type: "string", default: "100" },
     degree: { type: "string", default: "20" },
     seed: { type: "string", default: "666" },
+    noise: { type: "string", default: "0" },
     binary: { type: "string" },
     timeout: { type: "string", default: "20000" },
   },
@@ -32,6 +34,7 @@ const options = {
   maxBatch: Number(args.batch),
   degree: Number(args.degree),
   seed: Number(args.seed),
+  noise: Number(args.noise),
 };
 
 const generating = performance.now();

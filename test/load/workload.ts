@@ -12,6 +12,8 @@ export interface WorkloadOptions {
   seed: number;
   /** Average number of users a user follows before follows stop adding edges. */
   degree: number;
+  /** Share of events followed by a line the server must drop (see GenerateOptions.noise). */
+  noise?: number;
 }
 
 const MIX: EventMix = { F: 25, U: 15, P: 30, S: 29, B: 1 };
@@ -57,6 +59,7 @@ export function generateWorkload(o: WorkloadOptions): Workload {
     randomBatches: true,
     barrier: true,
     pieceBytes: PIECE,
+    noise: o.noise,
     onEvent(event, line) {
       switch (event.type) {
         case "F":

@@ -156,6 +156,13 @@ export interface GenerateOptions extends EventStreamOptions {
   pieceBytes: number;
   /** Sees each event in sequence order, after it is applied to the graph, with its CRLF-terminated bytes. */
   onEvent?: (event: EventStream, line: Uint8Array) => void;
+  /**
+   * Share of events followed by a line the server must drop without changing
+   * any client's stream: a repeat of an event already sent, a malformed line
+   * reusing an already-delivered sequence number, unreadable junk, or a line
+   * over the default --max-line-bytes.
+   */
+  noise?: number;
 }
 
 export interface GeneratedStream {
@@ -179,15 +186,43 @@ export function generateStream(rng: Prng, o: GenerateOptions): GeneratedStream {
     out.write(encode(events.next("B")));
     out.cut();
   }
-  const batch: Uint8Array[] = [];
+  let batch: Uint8Array[] = [];
+  let previous: Uint8Array[] = [];
+  const noise = o.noise ?? 0;
   while (events.seq < o.events) {
     const size = Math.min(o.randomBatches ? rng.range(1, o.batch) : o.batch, o.events - events.seq);
+    const firstSeq = events.seq + 1;
+    [previous, batch] = [batch, previous];
     batch.length = 0;
     for (let k = 0; k < size; k++) batch.push(encode(events.next()));
-    for (const line of rng.shuffle(batch)) out.write(line);
+    rng.shuffle(batch);
+    for (let k = 0; k < batch.length; k++) {
+      out.write(batch[k] as Uint8Array);
+      if (noise > 0 && rng.chance(noise)) out.write(noiseLine(rng, batch.slice(0, k + 1), previous, firstSeq, encoder));
+    }
   }
   out.cut();
   return { pieces: out.pieces, bytes: out.bytes };
+}
+
+const JUNK = ["junk", "|B", "-5|B", "x|P|1|2", "", "1e3|B", " 7|B"];
+
+/**
+ * One line that changes nothing a client receives. Every event before
+ * `firstSeq` has arrived by now (earlier batches are complete), so a
+ * malformed line reusing such a number is a duplicate, never a placeholder.
+ */
+function noiseLine(rng: Prng, sent: Uint8Array[], previous: Uint8Array[], firstSeq: number, encoder: TextEncoder): Uint8Array {
+  switch (rng.int(4)) {
+    case 0:
+      return rng.pick(previous.length > 0 && rng.chance(0.5) ? previous : sent);
+    case 1:
+      return firstSeq > 1 ? encoder.encode(`${rng.range(1, firstSeq - 1)}|X|1|2\r\n`) : encoder.encode("junk\r\n");
+    case 2:
+      return encoder.encode(`${rng.pick(JUNK)}\r\n`);
+    default:
+      return encoder.encode(`${firstSeq}|B|${"9".repeat(1100)}\r\n`);
+  }
 }
 
 class Pieces {
