@@ -100,7 +100,7 @@ export class ClientGateway {
       },
       close: (socket) => this.closed(socket),
       error: (socket, error) => {
-        // `close` follows and does the bookkeeping; this only reports.
+        // Only reports: after a socket error `close` follows and does the bookkeeping.
         this.hooks.failed(socket.data?.remote ?? "(unknown)", error);
       },
     });

@@ -57,7 +57,7 @@ export class EventSources {
         hooks.closed(socket.data.remote, socket.data.framer.reset());
       },
       error(socket, error) {
-        // `close` follows and does the bookkeeping; this only reports.
+        // Only reports: after a socket error `close` follows and does the bookkeeping.
         hooks.failed(socket.data?.remote ?? "(unknown)", error);
       },
     });
