@@ -8,6 +8,9 @@ import type { Outbox } from "../routing/outbox.ts";
 import { formatAddress, listen } from "./listen.ts";
 
 export type ClientSocket = Socket<ClientConnection>;
+
+/** Idle time before TCP starts probing a silent client connection. */
+const KEEPALIVE_MS = 60_000;
 export type RejectReason = "bad handshake" | "handshake timeout";
 
 /** What the client side tells the rest of the server; every call is per connection, never per event. */
@@ -179,6 +182,10 @@ export class ClientGateway {
     const connection = new ClientConnection(socket, formatAddress(socket.remoteAddress, socket.remotePort), this.options.maxLineBytes, this);
     socket.data = connection;
     this.sockets.add(socket);
+    // Writes are already batched per read, so Nagle would only add latency.
+    socket.setNoDelay(true);
+    // A client that vanished without a FIN would otherwise hold its slot until a write fails.
+    socket.setKeepAlive(true, KEEPALIVE_MS);
     connection.timer = setTimeout(() => {
       if (connection.outbox === null) this.reject(connection, "handshake timeout", `no user id within ${this.options.handshakeTimeoutMs} ms`);
     }, this.options.handshakeTimeoutMs);
