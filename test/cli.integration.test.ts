@@ -9,19 +9,12 @@ import { envName } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
 import { VERSION } from "../src/version.ts";
 import { crlf, EventSource, expectStream, HOST, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
-import { type ServerProcess, startServer } from "./support/server-process.ts";
+import { childEnv, type ServerProcess, startServer } from "./support/server-process.ts";
 
 // Each test spawns Bun; the harness's own waits (5 s) fail first with a clearer message.
 setDefaultTimeout(20_000);
 
 const ROOT = resolve(import.meta.dir, "..");
-
-/** The parent's environment without any FOLLOWER_MAZE_* setting that would leak into the child, plus `env`. */
-function childEnv(env: Record<string, string>): Record<string, string> {
-  const clean: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("FOLLOWER_MAZE_") && value !== undefined) clean[key] = value;
-  return { ...clean, ...env };
-}
 
 /** Runs the CLI to completion (killed after 10 s, should it start serving by mistake). */
 async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -50,7 +43,7 @@ function expectOneLineError(result: { stdout: string; stderr: string }, naming: 
 let running: ServerProcess | undefined;
 
 async function start(flags: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  running = await startServer(undefined, flags, childEnv(env));
+  running = await startServer(undefined, flags, env);
   return running;
 }
 

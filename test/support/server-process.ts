@@ -20,6 +20,16 @@ export interface ServerProcess {
 }
 
 /**
+ * The parent's environment without any FOLLOWER_MAZE_* setting, plus `env`:
+ * a developer's own settings must not leak into the server under test.
+ */
+export function childEnv(env: Record<string, string> = {}): Record<string, string> {
+  const clean: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("FOLLOWER_MAZE_") && value !== undefined) clean[key] = value;
+  return { ...clean, ...env };
+}
+
+/**
  * Starts `follower-maze` from source, or the binary at `binary`, with ports
  * 0 (plus `flags`), and resolves once it has printed where it listens.
  */
@@ -27,7 +37,7 @@ export async function startServer(binary: string | undefined, flags: string[] = 
   const command = binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
   const child = Bun.spawn([...command, "--event-port", "0", "--client-port", "0", ...flags], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    env: childEnv(env),
     stdin: "ignore",
     stdout: "ignore",
     stderr: "pipe",
