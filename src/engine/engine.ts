@@ -75,16 +75,13 @@ export class Engine implements LineSink {
     const seq = parsed.seq;
     const reorder = this.reorder;
     if (seq === reorder.next) {
-      reorder.next = seq + 1;
-      counters.applied++;
-      if (kind !== NOOP) this.router.route(kind, parsed.from, parsed.to, buf, start, end - start);
+      this.apply(seq, kind, parsed.from, parsed.to, buf, start, end - start);
       if (reorder.size > 0) this.releaseReady();
     } else if (seq < reorder.next) {
       this.duplicate(seq);
-    } else if (kind === NOOP) {
-      reorder.hold(seq, buf, start, 0, NOOP, 0, 0);
     } else {
-      reorder.hold(seq, buf, start, end - start, kind, parsed.from, parsed.to);
+      // A no-op placeholder needs no bytes, so it pins no read.
+      reorder.hold(seq, buf, start, kind === NOOP ? 0 : end - start, kind, parsed.from, parsed.to);
     }
   }
 
@@ -112,24 +109,24 @@ export class Engine implements LineSink {
   private releaseReady(): void {
     const reorder = this.reorder;
     const events = reorder.events;
-    const router = this.router;
-    const counters = this.counters;
     for (;;) {
       const seq = reorder.peekSeq();
       if (seq > reorder.next) return;
       const slot = reorder.pop();
       if (seq === reorder.next) {
-        reorder.next = seq + 1;
-        counters.applied++;
-        const kind = events.kind(slot);
-        if (kind !== NOOP) {
-          router.route(kind, events.from(slot), events.to(slot), events.bytes(slot), events.start(slot), events.length(slot));
-        }
+        this.apply(seq, events.kind(slot), events.from(slot), events.to(slot), events.bytes(slot), events.start(slot), events.length(slot));
       } else {
         this.duplicate(seq);
       }
       reorder.release(slot);
     }
+  }
+
+  /** `seq` is the next expected number: count it and route it (a no-op only advances the order). */
+  private apply(seq: number, kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
+    this.reorder.next = seq + 1;
+    this.counters.applied++;
+    if (kind !== NOOP) this.router.route(kind, from, to, line, start, length);
   }
 
   private duplicate(seq: number): void {
