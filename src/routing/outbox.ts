@@ -65,10 +65,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     buf[tail] = CR;
     buf[tail + 1] = LF;
     this.tail = tail + 2;
-    if (!this.dirty) {
-      this.dirty = true;
-      this.dirtyList.push(this);
-    }
+    this.markDirty();
   }
 
   /**
@@ -96,6 +93,13 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     return this.flush();
   }
 
+  /** Lists this outbox, once, for the flush after the current read. */
+  private markDirty(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.dirtyList.push(this);
+  }
+
   /** Makes room for `extra` more bytes and returns the new tail, or -1 when over the bound. */
   private makeRoom(extra: number): number {
     const queued = this.tail - this.head;
@@ -104,10 +108,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
       this.head = this.tail = 0;
       this.buf = EMPTY;
       // Listed so the flush that follows this read sees the overflow and disconnects.
-      if (!this.dirty) {
-        this.dirty = true;
-        this.dirtyList.push(this);
-      }
+      this.markDirty();
       return -1;
     }
     let capacity = Math.max(this.buf.length, INITIAL_BYTES);
