@@ -81,26 +81,24 @@ export async function driveWorkload(host: string, eventPort: number, clientPort:
     }
   };
 
-  const watchdog = (what: string) =>
-    new Promise<never>((_, reject) => {
-      const timer = setInterval(() => {
-        if (performance.now() - lastProgress > stallMs) {
-          clearInterval(timer);
-          reject(new Error(`no progress for ${stallMs} ms waiting for ${what}`));
-        }
-      }, 100);
-      timer.unref();
-      void Promise.allSettled([allReceived.promise]).then(() => clearInterval(timer));
-    });
+  // One watchdog for both stages; `stage` names what a stall was waiting for.
+  let stage = "every client to register and receive event 1";
+  let watch: ReturnType<typeof setInterval> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    watch = setInterval(() => {
+      if (performance.now() - lastProgress > stallMs) reject(new Error(`no progress for ${stallMs} ms waiting for ${stage}`));
+    }, 100);
+  });
 
   try {
     pump();
     lastProgress = performance.now();
-    await Promise.race([barrier.promise, watchdog("every client to register and receive event 1")]);
+    await Promise.race([barrier.promise, stalled]);
     const started = performance.now();
+    stage = "notifications";
     holdAfterBarrier = false;
     pump();
-    await Promise.race([allReceived.promise, watchdog("notifications")]);
+    await Promise.race([allReceived.promise, stalled]);
     const seconds = (performance.now() - started) / 1000;
     const mismatches: string[] = [];
     for (let i = 0; i < n; i++) {
@@ -112,6 +110,7 @@ export async function driveWorkload(host: string, eventPort: number, clientPort:
     }
     return { seconds, mismatches };
   } finally {
+    clearInterval(watch);
     for (const socket of sockets) socket.end();
     source.end();
   }
