@@ -6,6 +6,7 @@
 import type { Socket } from "bun";
 import { Logger } from "../../src/log/logger.ts";
 import { Server, type ServerConfig, type ServerStats } from "../../src/net/server.ts";
+import { ReferenceModel } from "./reference-model.ts";
 
 export const HOST = "127.0.0.1";
 /** Long enough for a loaded CI machine, short enough that a hang fails fast. */
@@ -279,36 +280,14 @@ export function waitForBarrier(clients: UserClient[], line: string, timeoutMs = 
 }
 
 /**
- * What each online user must receive for `events` (any order; applied by
- * sequence number), per SPEC: an independent, deliberately naive statement
- * of the routing rules to check the server against.
+ * What each online user must receive for `events` (any order), according to
+ * the reference model the differential tests check the engine against.
  */
 export function expectedStreams(events: string[], online: number[], delimiter = "|"): Map<number, string> {
-  const streams = new Map<number, string>(online.map((user) => [user, ""]));
-  const followers = new Map<number, Set<number>>();
-  const deliver = (user: number, line: string) => {
-    if (streams.has(user)) streams.set(user, `${streams.get(user)}${line}\r\n`);
-  };
-  const ordered = [...events].sort((a, b) => Number(a.split(delimiter)[0]) - Number(b.split(delimiter)[0]));
-  for (const line of ordered) {
-    const [, type, from, to] = line.split(delimiter) as [string, string, string | undefined, string | undefined];
-    const a = Number(from);
-    const b = Number(to);
-    if (type === "F") {
-      if (!followers.has(b)) followers.set(b, new Set());
-      followers.get(b)?.add(a);
-      deliver(b, line);
-    } else if (type === "U") {
-      followers.get(b)?.delete(a);
-    } else if (type === "B") {
-      for (const user of online) deliver(user, line);
-    } else if (type === "P") {
-      deliver(b, line);
-    } else if (type === "S") {
-      for (const follower of followers.get(a) ?? []) deliver(follower, line);
-    }
-  }
-  return streams;
+  const model = new ReferenceModel({ delimiter, startSeq: 1, maxLineBytes: TEST_CONFIG.maxLineBytes });
+  const connections = online.map((user) => model.connect(user));
+  model.push(crlf(...events));
+  return new Map(online.map((user, i) => [user, model.expectedBytes(connections[i] as number)]));
 }
 
 /**
