@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
-import { driveWorkload } from "./load/drive.ts";
-import { generateWorkload } from "./load/workload.ts";
-import { type ServerProcess, startServer } from "./support/server-process.ts";
+import { BANNER } from "../src/simulate/report.ts";
+import { runSimulate, type ServerProcess, startServer } from "./support/server-process.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 let binary: string;
@@ -48,13 +47,13 @@ describe("compiled binary", () => {
     expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringContaining("--max-pending")]);
   });
 
-  test("delivers a shuffled 50,000-event stream to 20 clients byte for byte, then shuts down cleanly on SIGTERM", async () => {
-    const workload = generateWorkload({ events: 50_000, users: 200, clients: 20, maxBatch: 100, seed: 7, degree: 10 });
+  test("passes its own simulator's 50,000-event verification, then shuts down cleanly on SIGTERM", async () => {
     let server: ServerProcess | undefined;
     try {
       server = await startServer(binary, ["--log-level", "warn"]);
-      const result = await driveWorkload("127.0.0.1", server.eventPort, server.clientPort, workload, 10_000);
-      expect(result.mismatches).toEqual([]);
+      const run = await runSimulate(binary, server.eventPort, server.clientPort, ["--totalEvents", "50000", "--concurrencyLevel", "20", "--logLevel", "warn"]);
+      expect(run.stdout).toStartWith(`${BANNER}\n50,000 events`);
+      expect(run).toMatchObject({ code: 0, stderr: "" });
       expect(await server.stop("SIGTERM")).toBe(0);
     } finally {
       if (server) {

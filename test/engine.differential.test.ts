@@ -6,7 +6,7 @@ import { LineFramer } from "../src/protocol/line-framer.ts";
 import { ClientDirectory } from "../src/routing/client-directory.ts";
 import type { ByteWriter, Outbox } from "../src/routing/outbox.ts";
 import { Router } from "../src/routing/router.ts";
-import { Prng } from "./support/prng.ts";
+import { Prng } from "../src/simulate/prng.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
 
 /*

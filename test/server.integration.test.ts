@@ -18,7 +18,7 @@ import {
   waitFor,
   waitForBarrier,
 } from "./support/net-harness.ts";
-import { Prng } from "./support/prng.ts";
+import { Prng } from "../src/simulate/prng.ts";
 
 // Above the harness's own waits, so a hang fails with their message rather than a bare timeout.
 setDefaultTimeout(20_000);

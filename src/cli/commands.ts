@@ -1,27 +1,54 @@
 import { VERSION } from "../version.ts";
-import { describeFlags, parseFlags } from "./flags.ts";
+import { type FlagTable, type FlagValues, describeFlags, parseFlags } from "./flags.ts";
 import { serve } from "./serve.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
+import { runSimulation } from "./simulate.ts";
+import { SIMULATE_FLAGS } from "./simulate-flags.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
 
+interface Command<F extends FlagTable> {
+  synopsis: string;
+  summary: string;
+  flags: F;
+  exits: string;
+  run(values: FlagValues<F>): Promise<number>;
+}
+
+const command = <F extends FlagTable>(c: Command<F>): Command<FlagTable> => c as unknown as Command<FlagTable>;
+
 /** Subcommands; `serve` is the default, so `follower-maze --event-port 9000` serves. */
-const COMMANDS: Record<string, (argv: string[], env: Record<string, string | undefined>) => Promise<number>> = {
-  serve: runServe,
+const COMMANDS: Record<string, Command<FlagTable>> = {
+  serve: command({
+    synopsis: "follower-maze [serve] [flags]",
+    summary: "reorders a stream of social events and notifies the right connected users",
+    flags: SERVE_FLAGS,
+    exits: "0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot start\n(for example a port already in use), 2 for a bad flag or environment value.",
+    run: serve,
+  }),
+  simulate: command({
+    synopsis: "follower-maze simulate [flags]",
+    summary: "drives a running server with a generated event stream and verifies every notification",
+    flags: SIMULATE_FLAGS,
+    exits: "0 when every client received exactly its notifications, 1 when one did not (the\nreport says which, what it expected and what it got), 2 for a bad flag or when the\nserver cannot be reached.",
+    run: runSimulation,
+  }),
 };
 
-export function usage(): string {
-  return `follower-maze ${VERSION}: reorders a stream of social events and notifies the right connected users
+export function usage(name = "serve"): string {
+  const c = COMMANDS[name] as Command<FlagTable>;
+  const others = Object.keys(COMMANDS).filter((other) => other !== name);
+  return `follower-maze ${VERSION}: ${c.summary}
 
 Usage:
-  follower-maze [serve] [flags]
+  ${c.synopsis}
+  (other commands: ${others.map((other) => `follower-maze ${other} --help`).join(", ")})
 
 Flags (each may also be set by its environment variable; a flag wins over the environment):
-${describeFlags(SERVE_FLAGS)}
+${describeFlags(c.flags)}
   -h, --help                  print this help and exit
   -V, --version               print the version and exit
 
-Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot start
-(for example a port already in use), 2 for a bad flag or environment value.
+Exit status: ${c.exits}
 `;
 }
 
@@ -29,27 +56,24 @@ Exit status: 0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot
 export async function run(argv: string[], env: Record<string, string | undefined>): Promise<number> {
   const first = argv[0];
   const named = first !== undefined && !first.startsWith("-");
-  const command = named ? COMMANDS[first] : runServe;
+  const name = named ? first : "serve";
   try {
-    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}; commands: ${Object.keys(COMMANDS).join(", ")}`);
-    return await command(named ? argv.slice(1) : argv, env);
+    const c = COMMANDS[name];
+    if (c === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}; commands: ${Object.keys(COMMANDS).join(", ")}`);
+    const parsed = parseFlags(c.flags, named ? argv.slice(1) : argv, env);
+    if (parsed.help) {
+      process.stdout.write(usage(name));
+      return EXIT_OK;
+    }
+    if (parsed.version) {
+      process.stdout.write(`follower-maze ${VERSION}\n`);
+      return EXIT_OK;
+    }
+    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
+    return await c.run(parsed.values);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`follower-maze: ${error.message} (see follower-maze --help)\n`);
+    process.stderr.write(`follower-maze: ${error.message} (see follower-maze${named ? ` ${name}` : ""} --help)\n`);
     return EXIT_USAGE;
   }
-}
-
-async function runServe(argv: string[], env: Record<string, string | undefined>): Promise<number> {
-  const parsed = parseFlags(SERVE_FLAGS, argv, env);
-  if (parsed.help) {
-    process.stdout.write(usage());
-    return EXIT_OK;
-  }
-  if (parsed.version) {
-    process.stdout.write(`follower-maze ${VERSION}\n`);
-    return EXIT_OK;
-  }
-  if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
-  return serve(parsed.values);
 }

@@ -2,9 +2,11 @@ import { parseArgs } from "node:util";
 import { UsageError } from "./usage-error.ts";
 import type { ValueParser } from "./values.ts";
 
-/** One `--name VALUE` flag, also settable as `FOLLOWER_MAZE_<NAME>`. */
+/** One `--name VALUE` flag, also settable as `FOLLOWER_MAZE_<NAME>` or its own `env` variable. */
 export interface Flag<T> {
   value: string;
+  /** The environment variable, when not `FOLLOWER_MAZE_<NAME>` (the simulator keeps the original harness's names). */
+  env?: string;
   help: string;
   default: T;
   parse: ValueParser<T>;
@@ -17,8 +19,8 @@ export type FlagValues<F extends FlagTable> = { [K in keyof F]: F[K] extends Fla
 
 export const ENV_PREFIX = "FOLLOWER_MAZE_";
 
-export function envName(flag: string): string {
-  return ENV_PREFIX + flag.toUpperCase().replaceAll("-", "_");
+export function envName(flag: string, table?: FlagTable): string {
+  return table?.[flag]?.env ?? ENV_PREFIX + flag.toUpperCase().replaceAll("-", "_");
 }
 
 export interface ParsedCommandLine<F extends FlagTable> {
@@ -50,7 +52,7 @@ export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: R
   const values: Record<string, unknown> = {};
   for (const [name, flag] of Object.entries(table)) {
     const fromFlag = given[name] as string | undefined;
-    const variable = envName(name);
+    const variable = envName(name, table);
     const fromEnv = env[variable];
     const [raw, source] = fromFlag !== undefined ? [fromFlag, `--${name}`] : fromEnv !== undefined && fromEnv !== "" ? [fromEnv, variable] : [undefined, ""];
     if (raw === undefined) {
@@ -87,7 +89,7 @@ export function describeFlags(table: FlagTable): string {
   const rows = Object.entries(table).map(([name, flag]) => {
     const left = `  --${name} ${flag.value}`;
     const shown = flag.shownDefault ?? String(flag.default);
-    return `${left.padEnd(30)}${flag.help}\n${" ".repeat(30)}default ${shown}; env ${envName(name)}`;
+    return `${left.padEnd(30)}${flag.help}\n${" ".repeat(30)}default ${shown}; env ${envName(name, table)}`;
   });
   return rows.join("\n");
 }

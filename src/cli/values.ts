@@ -52,3 +52,32 @@ export const host: ValueParser<string> = (raw) => {
   if (raw.trim() === "" || /\s/.test(raw)) throw `expected a host name or IP address, got ${JSON.stringify(raw)}`;
   return raw;
 };
+
+/** A decimal fraction such as 0.05, within [min, max]. */
+export function fraction(min: number, max: number): ValueParser<number> {
+  return (raw) => {
+    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= min && value <= max)) throw `expected a fraction from ${min} to ${max} such as 0.05, got ${JSON.stringify(raw)}`;
+    return value;
+  };
+}
+
+/**
+ * Whole-number weights for a fixed set of keys, as `F=25,U=15,B=1`; keys left
+ * out weigh 0, and at least one weight must be positive.
+ */
+export function weights<K extends string>(keys: readonly K[], maxTotal: number): ValueParser<Record<K, number>> {
+  return (raw) => {
+    const result = Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
+    const example = keys.map((key, i) => `${key}=${i + 1}`).join(",");
+    for (const part of raw.split(",")) {
+      const match = /^\s*([A-Za-z]+)\s*[=:]\s*(\d+)\s*$/.exec(part);
+      const key = match?.[1]?.toUpperCase() as K | undefined;
+      if (!match || key === undefined || !keys.includes(key)) throw `expected weights such as ${example} (keys ${keys.join(", ")}), got ${JSON.stringify(raw)}`;
+      result[key] = Number(match[2]);
+    }
+    const total = keys.reduce((sum, key) => sum + result[key], 0);
+    if (total === 0 || total > maxTotal) throw `weights must add up to between 1 and ${maxTotal}, got ${total}`;
+    return result;
+  };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../../test/support/prng.ts";
+import { Prng } from "../simulate/prng.ts";
 import { RoutingWorld } from "../../test/support/routing-world.ts";
 import type { Problem } from "../protocol/event-line.ts";
 import { LineFramer } from "../protocol/line-framer.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../../test/support/prng.ts";
+import { Prng } from "../simulate/prng.ts";
 import { FollowerTable } from "./follower-table.ts";
 
 /** The meaningful part of followee's list, sorted, for set comparison. */

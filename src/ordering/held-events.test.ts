@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../../test/support/prng.ts";
+import { Prng } from "../simulate/prng.ts";
 import { BROADCAST, FOLLOW, NOOP, PRIVATE, STATUS } from "../protocol/event-kind.ts";
 import { HeldEvents } from "./held-events.ts";
 

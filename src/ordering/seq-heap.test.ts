@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../../test/support/prng.ts";
+import { Prng } from "../simulate/prng.ts";
 import { SeqHeap } from "./seq-heap.ts";
 
 /** Drains the heap, returning [seq, payload] pairs in pop order. */

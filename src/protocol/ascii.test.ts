@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../../test/support/prng.ts";
+import { Prng } from "../simulate/prng.ts";
 import { CR, LF, MAX_SEQ, MAX_USER_ID, scanDecimal, scanEnd } from "./ascii.ts";
 
 const PIPE = 0x7c;

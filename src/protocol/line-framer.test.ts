@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../../test/support/prng.ts";
+import { Prng } from "../simulate/prng.ts";
 import { LineFramer, type LineSink } from "./line-framer.ts";
 
 const encoder = new TextEncoder();

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { FakeWriter } from "../../test/support/fake-writer.ts";
-import { Prng } from "../../test/support/prng.ts";
+import { Prng } from "../simulate/prng.ts";
 import { ClientDirectory } from "./client-directory.ts";
 import type { Outbox } from "./outbox.ts";
 

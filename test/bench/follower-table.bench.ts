@@ -20,8 +20,8 @@ import { bench, do_not_optimize, group, summary } from "mitata";
 import { FollowerTable } from "../../src/graph/follower-table.ts";
 import { UserIndex } from "../../src/graph/user-index.ts";
 import { rated } from "./report.ts";
-import { skewedUser } from "../support/event-stream.ts";
-import { Prng } from "../support/prng.ts";
+import { skewedUser } from "../../src/simulate/event-stream.ts";
+import { Prng } from "../../src/simulate/prng.ts";
 
 const FOLLOW = 0;
 const UNFOLLOW = 1;

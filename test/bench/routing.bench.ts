@@ -21,7 +21,7 @@ import { LineFramer } from "../../src/protocol/line-framer.ts";
 import { ClientDirectory } from "../../src/routing/client-directory.ts";
 import type { ByteWriter } from "../../src/routing/outbox.ts";
 import { Router } from "../../src/routing/router.ts";
-import { Prng } from "../support/prng.ts";
+import { Prng } from "../../src/simulate/prng.ts";
 import { NaiveServer } from "./naive.ts";
 import { rated } from "./report.ts";
 import { eventReads } from "./stream.ts";

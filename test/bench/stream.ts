@@ -2,8 +2,9 @@
  * The micro-benchmarks' input: realistic event streams cut into socket-sized
  * reads. All benches share one shape of traffic, so their numbers compare.
  */
-import { type EventMix, generateStream } from "../support/event-stream.ts";
-import { Prng } from "../support/prng.ts";
+import type { EventMix } from "../../src/simulate/event-stream.ts";
+import { Prng } from "../../src/simulate/prng.ts";
+import { generateWorkload } from "../../src/simulate/workload.ts";
 
 const MIX: EventMix = { F: 22, U: 18, P: 30, S: 28, B: 2 };
 
@@ -13,7 +14,11 @@ const MIX: EventMix = { F: 22, U: 18, P: 30, S: 28, B: 2 };
  * `readBytes`, lines straddling reads.
  */
 export function eventReads(events: number, users: number, seed: number, readBytes: number): Uint8Array[] {
-  return generateStream(new Prng(seed), { events, users, mix: MIX, skew: true, batch: 100, pieceBytes: readBytes }).pieces;
+  const { bytes } = generateWorkload(new Prng(seed), { events, users, clients: 0, mix: MIX, skew: true, maxBatch: 100, fixedBatches: true, degree: Infinity });
+  // Each read its own buffer, as Bun hands them over: the engine may keep references to them.
+  const reads: Uint8Array[] = [];
+  for (let start = 0; start < bytes.length; start += readBytes) reads.push(bytes.slice(start, start + readBytes));
+  return reads;
 }
 
 const LF = 0x0a;

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const LISTENING = /listening: events on (\S+):(\d+), clients on (\S+):(\d+)/;
@@ -19,14 +20,44 @@ export interface ServerProcess {
   exited: Promise<number>;
 }
 
+/** The simulator's own variables, which keep the original harness's names. */
+const SIMULATOR_VARIABLES = new Set(Object.values(SIMULATE_FLAGS).map((flag) => flag.env));
+
 /**
- * The parent's environment without any FOLLOWER_MAZE_* setting, plus `env`:
- * a developer's own settings must not leak into the server under test.
+ * The parent's environment without any FOLLOWER_MAZE_* or simulator setting,
+ * plus `env`: a developer's own settings must not leak into the process under test.
  */
 export function childEnv(env: Record<string, string> = {}): Record<string, string> {
   const clean: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("FOLLOWER_MAZE_") && value !== undefined) clean[key] = value;
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith("FOLLOWER_MAZE_") && !SIMULATOR_VARIABLES.has(key) && value !== undefined) clean[key] = value;
+  }
   return { ...clean, ...env };
+}
+
+export interface SimulateRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** User plus system CPU time of the simulator. */
+  cpuSeconds: number;
+}
+
+/**
+ * Runs `follower-maze simulate` (from source, or the binary at `binary`)
+ * against the given ports. Asynchronous, so a server in this same process
+ * keeps serving while it runs.
+ */
+export async function runSimulate(binary: string | undefined, eventPort: number, clientPort: number, args: string[] = []): Promise<SimulateRun> {
+  const command = binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
+  const child = Bun.spawn(
+    [...command, "simulate", "--eventListenerPort", String(eventPort), "--clientListenerPort", String(clientPort), ...args],
+    { cwd: ROOT, env: childEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+  );
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const usage = child.resourceUsage();
+  const cpuSeconds = usage ? Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6 : 0;
+  return { code, stdout, stderr, cpuSeconds };
 }
 
 /**

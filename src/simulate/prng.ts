@@ -1,6 +1,6 @@
 /**
- * Deterministic pseudo-random numbers for tests (mulberry32): the same seed
- * always gives the same sequence, so a failing randomized test can be replayed.
+ * Deterministic pseudo-random numbers (mulberry32) for the simulator and the tests: the same seed
+ * always gives the same sequence, so a failing run or randomized test can be replayed.
  */
 export class Prng {
   private state: number;

@@ -1,0 +1,73 @@
+import { Logger } from "../log/logger.ts";
+import { Prng } from "../simulate/prng.ts";
+import { BANNER, describeFailure, progressLine, summaryLine } from "../simulate/report.ts";
+import { ConnectError } from "../simulate/connect.ts";
+import { simulate } from "../simulate/simulation.ts";
+import { generateWorkload } from "../simulate/workload.ts";
+import type { FlagValues } from "./flags.ts";
+import { type SIMULATE_FLAGS, USERS_FROM_CLIENTS } from "./simulate-flags.ts";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
+
+export type SimulateOptions = FlagValues<typeof SIMULATE_FLAGS>;
+
+/** Follows per user, on average, before follows stop adding edges: keeps status fan-out realistic on long runs. */
+const DEGREE = 20;
+
+/**
+ * Generates the run, drives it against the server and prints the verdict:
+ * the banner and a summary on stdout (exit 0), or what went wrong for which
+ * client (exit 1). A server that cannot be reached is one line on stderr
+ * (exit 2). Progress goes to stderr: one line rewritten in place on a
+ * terminal, plain periodic lines otherwise.
+ */
+export async function runSimulation(o: SimulateOptions): Promise<number> {
+  const users = o.numberOfUsers === USERS_FROM_CLIENTS ? o.concurrencyLevel * 10 : o.numberOfUsers;
+  if (o.concurrencyLevel > users) {
+    throw new UsageError(`concurrencyLevel: ${o.concurrencyLevel} clients are distinct users, so numberOfUsers must be at least that, not ${users}`);
+  }
+  const log = new Logger(o.logLevel);
+  const generating = performance.now();
+  const workload = generateWorkload(new Prng(o.randomSeed), {
+    events: o.totalEvents,
+    users,
+    clients: o.concurrencyLevel,
+    maxBatch: o.maxEventSourceBatchSize,
+    mix: o.mix,
+    degree: DEGREE,
+    noise: o.noise,
+  });
+  log.info(
+    `generated ${workload.events} events (${(workload.bytes.length / 2 ** 20).toFixed(1)} MiB) for ${o.concurrencyLevel} clients of ${users} users, ` +
+      `${workload.notifications} notifications, in ${((performance.now() - generating) / 1000).toFixed(1)} s; ` +
+      `sending to events ${o.host}:${o.eventListenerPort}, clients ${o.host}:${o.clientListenerPort}${o.rate > 0 ? ` at ${o.rate} events/s` : ""}`,
+  );
+
+  const live = process.stderr.isTTY === true;
+  let rewriting = false;
+  try {
+    const result = await simulate(workload, {
+      host: o.host,
+      eventPort: o.eventListenerPort,
+      clientPort: o.clientListenerPort,
+      timeoutMs: o.timeout,
+      rate: o.rate,
+      progressMs: log.enabled("info") ? o.logInterval : 0,
+      onProgress(progress) {
+        if (!live) return log.info(progressLine(workload, progress));
+        process.stderr.write(`\r${progressLine(workload, progress)}\x1b[K`);
+        rewriting = true;
+      },
+    });
+    if (rewriting) process.stderr.write("\n");
+    if (result.failure !== null) {
+      process.stdout.write(`${describeFailure(result.failure, o.timeout)}\n`);
+      return EXIT_FAILURE;
+    }
+    process.stdout.write(`${BANNER}\n${summaryLine(workload, result)}\n`);
+    return EXIT_OK;
+  } catch (error) {
+    if (!(error instanceof ConnectError)) throw error;
+    process.stderr.write(`follower-maze simulate: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * Realistic, seeded Follower Maze events, shared by `simulate` and the
+ * micro-benchmarks so both measure the same kind of traffic: a mix of event
+ * types over a follower graph that is modelled while generating, so unfollows
+ * mostly remove edges that exist and status updates reach real followers.
+ */
+import type { Prng } from "./prng.ts";
+
+export type EventType = "F" | "U" | "P" | "S" | "B";
+
+/** Whole percents of each event type, summing to 100. */
+export type EventMix = Record<EventType, number>;
+
+export const EVENT_TYPES: readonly EventType[] = ["F", "U", "P", "S", "B"];
+
+/** Share of unfollows that pick an edge that exists; the rest are random pairs, as clients sometimes send. */
+const UNFOLLOW_EXISTING = 0.9;
+
+export interface EventStreamOptions {
+  users: number;
+  mix: EventMix;
+  /** Average number of users a user follows before follows stop adding edges; unlimited if absent. */
+  degree?: number;
+  /** Draw followees with {@link skewedUser} rather than uniformly. */
+  skew?: boolean;
+}
+
+/**
+ * A user id in 1 … users, skewed towards low ids (P(id ≤ k) = √(k/users)), so
+ * a few users are popular and most have few followers: a heavy-tailed degree
+ * distribution like a real social graph.
+ */
+export function skewedUser(rng: Prng, users: number): number {
+  const r = rng.next();
+  return 1 + Math.floor(users * r * r);
+}
+
+/**
+ * Events in sequence order, each applied to the follower graph as it is
+ * generated. The fields describe the event {@link next} made last (`from`
+ * and `to` as far as its type has them), so a caller can encode it and work
+ * out who it notifies without building a string per event.
+ */
+export class EventStream {
+  seq = 0;
+  type: EventType = "B";
+  from = 0;
+  to = 0;
+
+  /** Percent → type, so a mix is one draw and a lookup. */
+  private readonly table: EventType[];
+  /** Followers of each user, for unfollows of real edges and status fan-out. */
+  private readonly lists: number[][];
+  /** Position of each edge in its followee's list, so an unfollow removes it in O(1). */
+  private readonly edgeAt = new Map<number, number>();
+  private edges = 0;
+  private readonly maxEdges: number;
+
+  constructor(
+    private readonly rng: Prng,
+    private readonly options: EventStreamOptions,
+  ) {
+    this.table = EVENT_TYPES.flatMap((type) => Array<EventType>(options.mix[type]).fill(type));
+    this.lists = Array.from({ length: options.users + 1 }, () => []);
+    this.maxEdges = options.users * (options.degree ?? Infinity);
+  }
+
+  followers(user: number): readonly number[] {
+    return this.lists[user];
+  }
+
+  /** Makes the next event, of `type` if given, else drawn from the mix. */
+  next(type: EventType = this.table[this.rng.int(this.table.length)]): void {
+    this.seq++;
+    this.type = type;
+    switch (type) {
+      case "F": {
+        this.from = this.user();
+        this.to = this.followee();
+        const list = this.lists[this.to];
+        if (this.edges >= this.maxEdges && list.length > 0) {
+          // Saturated: re-follow an existing edge so the graph stops growing.
+          this.from = list[this.rng.int(list.length)];
+        }
+        this.follow(this.from, this.to);
+        return;
+      }
+      case "U": {
+        this.to = this.followee();
+        const list = this.lists[this.to];
+        this.from = list.length > 0 && this.rng.chance(UNFOLLOW_EXISTING) ? list[this.rng.int(list.length)] : this.user();
+        this.unfollow(this.from, this.to);
+        return;
+      }
+      case "P":
+        this.from = this.user();
+        this.to = this.user();
+        return;
+      case "S":
+        this.from = this.user();
+        return;
+      case "B":
+        return;
+    }
+  }
+
+  private user(): number {
+    return this.rng.range(1, this.options.users);
+  }
+
+  private followee(): number {
+    return this.options.skew ? skewedUser(this.rng, this.options.users) : this.user();
+  }
+
+  private key(from: number, to: number): number {
+    return from * (this.options.users + 1) + to;
+  }
+
+  private follow(from: number, to: number): void {
+    const key = this.key(from, to);
+    if (this.edgeAt.has(key)) return;
+    this.edgeAt.set(key, this.lists[to].length);
+    this.lists[to].push(from);
+    this.edges++;
+  }
+
+  private unfollow(from: number, to: number): void {
+    const key = this.key(from, to);
+    const position = this.edgeAt.get(key);
+    if (position === undefined) return;
+    // Swap-remove: the list's order carries no meaning, and this keeps unfollows O(1).
+    const list = this.lists[to];
+    const last = list.pop() as number;
+    if (position < list.length) {
+      list[position] = last;
+      this.edgeAt.set(this.key(last, to), position);
+    }
+    this.edgeAt.delete(key);
+    this.edges--;
+  }
+}

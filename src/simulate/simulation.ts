@@ -1,0 +1,153 @@
+import type { Socket } from "bun";
+import { ClientFleet, type FleetListener, clock } from "./client-fleet.ts";
+import { connect } from "./connect.ts";
+import { EventSender } from "./event-sender.ts";
+import { LatencyHistogram } from "./latency-histogram.ts";
+import type { ClientFailure } from "./verifier.ts";
+import type { Workload } from "./workload.ts";
+
+export interface SimulationOptions {
+  host: string;
+  eventPort: number;
+  clientPort: number;
+  /** A client owed a notification that sees none for this long fails the run. */
+  timeoutMs: number;
+  /** Events per second offered, 0 for as fast as the server reads them. */
+  rate: number;
+  /** How often `onProgress` is called; 0 never. */
+  progressMs: number;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  elapsedMs: number;
+  eventsSent: number;
+  notificationsVerified: number;
+}
+
+export type SimulationFailure = ClientFailure | { kind: "source closed"; eventsSent: number };
+
+export interface SimulationResult {
+  failure: SimulationFailure | null;
+  /** From the barrier's end to the last expected byte (or the failure). */
+  seconds: number;
+  eventsSent: number;
+  /** After the barrier broadcast. */
+  notificationsVerified: number;
+  /** Per notification, from its event's write to its arrival; the barrier broadcast not included. */
+  latency: LatencyHistogram;
+}
+
+/** After the last expected byte, lines arriving this soon are still caught as extra. */
+const QUIET_MS = 250;
+const WATCH_MS = 100;
+
+/**
+ * Runs a workload against a server: connects its clients, which send their
+ * ids, sends the barrier broadcast and waits until every client has it, then
+ * sends the rest while every byte every client receives is verified, until
+ * all have everything (success), or one receives a wrong or extra byte, is
+ * disconnected, or gets nothing it is owed for `timeoutMs` (failure).
+ * Rejects with a ConnectError when the server cannot be reached.
+ */
+export async function simulate(workload: Workload, o: SimulationOptions): Promise<SimulationResult> {
+  const sender = new EventSender(workload, o.rate);
+  const latency = new LatencyHistogram();
+  const registered = Promise.withResolvers<void>();
+  const ended = Promise.withResolvers<void>();
+  let failure: SimulationFailure | null = null;
+  let clientsDone = false;
+  let finishedAt = 0;
+  let lastProgress = clock();
+
+  const fail = (f: SimulationFailure): void => {
+    failure ??= f;
+    ended.resolve();
+  };
+  const checkEnd = (): void => {
+    if (!clientsDone || !sender.finished || finishedAt !== 0 || failure !== null) return;
+    finishedAt = clock();
+    setTimeout(() => ended.resolve(), QUIET_MS);
+  };
+  const listener: FleetListener = {
+    registered: () => registered.resolve(),
+    done: () => {
+      clientsDone = true;
+      checkEnd();
+    },
+    failed: fail,
+  };
+  const fleet = new ClientFleet(workload, Array.from(workload.clientUsers.keys()), sender.sentAt, latency, listener);
+
+  let source: Socket<undefined> | null = null;
+  let paceTimer: ReturnType<typeof setTimeout> | undefined;
+  const pump = (): void => {
+    const before = sender.eventsSent;
+    if (!sender.pump(source as Socket<undefined>, clock())) return fail({ kind: "source closed", eventsSent: sender.eventsSent });
+    if (sender.eventsSent !== before) lastProgress = clock();
+    checkEnd();
+    clearTimeout(paceTimer);
+    const due = sender.nextDueMs;
+    if (!Number.isNaN(due)) paceTimer = setTimeout(pump, Math.max(0, due - clock()));
+  };
+
+  let verifiedAtStart = 0;
+  let verifiedBefore = 0;
+  let started = 0;
+  const watch = setInterval(() => {
+    const now = clock();
+    fleet.checkStalls(now, o.timeoutMs);
+    const verified = fleet.verified;
+    if (verified !== verifiedBefore) lastProgress = now;
+    verifiedBefore = verified;
+    // Nobody is owed anything already sent, yet nothing moves: the server stopped reading.
+    if (now - lastProgress > o.timeoutMs) fleet.failStalled();
+  }, WATCH_MS);
+  const progress =
+    o.progressMs > 0 && o.onProgress !== undefined
+      ? setInterval(() => started > 0 && o.onProgress?.(snapshot()), o.progressMs)
+      : undefined;
+  const snapshot = (): Progress => ({
+    elapsedMs: (finishedAt || clock()) - started,
+    eventsSent: sender.eventsSent,
+    notificationsVerified: fleet.verified - verifiedAtStart,
+  });
+
+  try {
+    await fleet.connect(o.host, o.clientPort);
+    source = await connect<undefined>(o.host, o.eventPort, "event", undefined, {
+      drain: () => pump(),
+      close() {
+        if (!sender.finished) fail({ kind: "source closed", eventsSent: sender.eventsSent });
+      },
+    });
+    // Paced runs send small batches, which Nagle would hold back.
+    source.setNoDelay(true);
+    lastProgress = clock();
+    pump();
+    await Promise.race([registered.promise, ended.promise]);
+    if (failure === null) {
+      latency.clear();
+      verifiedAtStart = fleet.verified;
+      started = clock();
+      sender.start(started);
+      pump();
+      await ended.promise;
+    }
+  } finally {
+    clearInterval(watch);
+    clearInterval(progress);
+    clearTimeout(paceTimer);
+    fleet.close();
+    source?.end();
+  }
+
+  const last = snapshot();
+  return {
+    failure,
+    seconds: started > 0 ? last.elapsedMs / 1000 : 0,
+    eventsSent: last.eventsSent,
+    notificationsVerified: last.notificationsVerified,
+    latency,
+  };
+}
