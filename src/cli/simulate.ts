@@ -2,8 +2,8 @@ import { Logger } from "../log/logger.ts";
 import { Prng } from "../simulate/prng.ts";
 import { BANNER, describeFailure, progressLine, summaryLine } from "../simulate/report.ts";
 import { ConnectError } from "../simulate/connect.ts";
-import { simulate } from "../simulate/simulation.ts";
-import { generateWorkload } from "../simulate/workload.ts";
+import { type RunPlan, simulate } from "../simulate/simulation.ts";
+import { type Workload, type WorkloadOptions, generateWorkload, pickClients } from "../simulate/workload.ts";
 import type { FlagValues } from "./flags.ts";
 import { type SIMULATE_FLAGS, USERS_FROM_CLIENTS } from "./simulate-flags.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
@@ -26,8 +26,7 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
     throw new UsageError(`concurrencyLevel: ${o.concurrencyLevel} clients are distinct users, so numberOfUsers must be at least that, not ${users}`);
   }
   const log = new Logger(o.logLevel);
-  const generating = performance.now();
-  const workload = generateWorkload(new Prng(o.randomSeed), {
+  const options: WorkloadOptions = {
     events: o.totalEvents,
     users,
     clients: o.concurrencyLevel,
@@ -35,17 +34,26 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
     mix: o.mix,
     degree: DEGREE,
     noise: o.noise,
-  });
-  log.info(
-    `generated ${workload.events} events (${(workload.bytes.length / 2 ** 20).toFixed(1)} MiB) for ${o.concurrencyLevel} clients of ${users} users, ` +
-      `${workload.notifications} notifications, in ${((performance.now() - generating) / 1000).toFixed(1)} s; ` +
-      `sending to events ${o.host}:${o.eventListenerPort}, clients ${o.host}:${o.clientListenerPort}${o.rate > 0 ? ` at ${o.rate} events/s` : ""}`,
-  );
+  };
+  let workload: Workload | undefined;
+  const plan: RunPlan = {
+    clientUsers: pickClients(new Prng(o.randomSeed), users, o.concurrencyLevel),
+    workload() {
+      log.info(`${o.concurrencyLevel} clients of ${users} users connected to ${o.host}:${o.clientListenerPort}; generating ${o.totalEvents} events`);
+      const generating = performance.now();
+      workload = generateWorkload(new Prng(o.randomSeed), options);
+      log.info(
+        `generated ${(workload.bytes.length / 2 ** 20).toFixed(1)} MiB of events, ${workload.notifications} notifications, in ${((performance.now() - generating) / 1000).toFixed(1)} s; ` +
+          `sending to ${o.host}:${o.eventListenerPort}${o.rate > 0 ? ` at ${o.rate} events/s` : ""}`,
+      );
+      return workload;
+    },
+  };
 
   const live = process.stderr.isTTY === true;
   let rewriting = false;
   try {
-    const result = await simulate(workload, {
+    const result = await simulate(plan, {
       host: o.host,
       eventPort: o.eventListenerPort,
       clientPort: o.clientListenerPort,
@@ -53,8 +61,9 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
       rate: o.rate,
       progressMs: log.enabled("info") ? o.logInterval : 0,
       onProgress(progress) {
-        if (!live) return log.info(progressLine(workload, progress));
-        process.stderr.write(`\r${progressLine(workload, progress)}\x1b[K`);
+        const line = progressLine(workload as Workload, progress);
+        if (!live) return log.info(line);
+        process.stderr.write(`\r${line}\x1b[K`);
         rewriting = true;
       },
     });
@@ -63,7 +72,7 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
       process.stdout.write(`${describeFailure(result.failure, o.timeout)}\n`);
       return EXIT_FAILURE;
     }
-    process.stdout.write(`${BANNER}\n${summaryLine(workload, result)}\n`);
+    process.stdout.write(`${BANNER}\n${summaryLine(workload as Workload, result)}\n`);
     return EXIT_OK;
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;

@@ -16,27 +16,32 @@ export interface FleetListener {
 /** Clients connect this many at a time, so thousands don't all wait in the listen backlog at once. */
 const CONNECT_GROUP = 200;
 
+interface Connection {
+  /** Index into the fleet's clients. */
+  index: number;
+  /** What arrived before the workload did (a server should send nothing then, but a broken one may). */
+  early: Uint8Array[] | null;
+}
+
 /**
- * Some of a workload's clients, on one thread: connects them, sends their
- * user ids, and verifies what each receives. Times are `clock()` values, the
- * same on every thread.
+ * Some of a run's clients, on one thread: connects them and sends their user
+ * ids, then, once the workload is attached, verifies what each receives.
+ * Clients connect before the workload is generated, so a server that is not
+ * there is reported at once. Times are `clock()` values, the same on every thread.
  */
 export class ClientFleet {
-  private readonly verifiers: ClientVerifier[];
-  private readonly sockets: Socket<ClientVerifier>[] = [];
+  private verifiers: ClientVerifier[] = [];
+  private readonly sockets: Socket<Connection>[] = [];
   private registeredCount = 0;
   private doneCount = 0;
   private over = false;
 
   constructor(
-    private readonly workload: Workload,
-    clients: readonly number[],
-    sentAt: Float64Array,
-    latency: LatencyHistogram,
+    private readonly clientUsers: Int32Array,
+    /** Which of the run's clients this fleet owns. */
+    private readonly clients: readonly number[],
     private readonly listener: FleetListener,
-  ) {
-    this.verifiers = clients.map((client) => new ClientVerifier(workload, client, sentAt, latency));
-  }
+  ) {}
 
   /** Notifications verified so far, the barrier included. */
   get verified(): number {
@@ -47,20 +52,37 @@ export class ClientFleet {
 
   /** Connects every client; rejects with a ConnectError when the server is not there. */
   async connect(host: string, port: number): Promise<void> {
-    const { clientUsers } = this.workload;
+    const { clientUsers, clients } = this;
     const handlers = {
       binaryType: "uint8array" as const,
-      open(socket: Socket<ClientVerifier>) {
-        socket.write(`${clientUsers[socket.data.client]}\r\n`);
+      open(socket: Socket<Connection>) {
+        socket.write(`${clientUsers[clients[socket.data.index] as number]}\r\n`);
       },
-      data: (socket: Socket<ClientVerifier>, chunk: Uint8Array) => this.received(socket.data, chunk),
-      close: (socket: Socket<ClientVerifier>) => {
-        if (!this.over) this.fail(socket.data.failure("disconnected"));
+      data: (socket: Socket<Connection>, chunk: Uint8Array) => {
+        const connection = socket.data;
+        if (connection.early !== null) connection.early.push(chunk);
+        else this.received(this.verifiers[connection.index] as ClientVerifier, chunk);
+      },
+      close: (socket: Socket<Connection>) => {
+        if (!this.over && this.verifiers.length > 0) this.fail((this.verifiers[socket.data.index] as ClientVerifier).failure("disconnected"));
       },
     };
-    for (let first = 0; first < this.verifiers.length; first += CONNECT_GROUP) {
-      const group = this.verifiers.slice(first, first + CONNECT_GROUP).map((verifier) => connect(host, port, "client", verifier, handlers));
+    for (let first = 0; first < clients.length; first += CONNECT_GROUP) {
+      const group = [];
+      for (let index = first; index < Math.min(first + CONNECT_GROUP, clients.length); index++) {
+        group.push(connect<Connection>(host, port, "client", { index, early: [] }, handlers));
+      }
       this.sockets.push(...(await Promise.all(group)));
+    }
+  }
+
+  /** Starts verifying against `workload`, beginning with anything that already arrived. */
+  attach(workload: Workload, sentAt: Float64Array, latency: LatencyHistogram): void {
+    this.verifiers = this.clients.map((client) => new ClientVerifier(workload, client, sentAt, latency));
+    for (const socket of this.sockets) {
+      const early = socket.data.early as Uint8Array[];
+      socket.data.early = null;
+      for (const chunk of early) this.received(this.verifiers[socket.data.index] as ClientVerifier, chunk);
     }
   }
 
@@ -106,4 +128,3 @@ export class ClientFleet {
 export function clock(): number {
   return performance.timeOrigin + performance.now();
 }
-

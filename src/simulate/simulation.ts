@@ -42,20 +42,32 @@ export interface SimulationResult {
 const QUIET_MS = 250;
 const WATCH_MS = 100;
 
+/** A run to simulate: its clients, known up front, and its events, generated once the clients are connected. */
+export interface RunPlan {
+  clientUsers: Int32Array;
+  workload(): Workload;
+}
+
+/** The plan of an already generated workload. */
+export function planOf(workload: Workload): RunPlan {
+  return { clientUsers: workload.clientUsers, workload: () => workload };
+}
+
 /**
- * Runs a workload against a server: connects its clients, which send their
- * ids, sends the barrier broadcast and waits until every client has it, then
- * sends the rest while every byte every client receives is verified, until
- * all have everything (success), or one receives a wrong or extra byte, is
- * disconnected, or gets nothing it is owed for `timeoutMs` (failure).
- * Rejects with a ConnectError when the server cannot be reached.
+ * Runs a plan against a server: connects its clients, which send their ids
+ * (a server that is not there rejects with a ConnectError before anything is
+ * generated), generates the workload, sends the barrier broadcast and waits
+ * until every client has it, then sends the rest while every byte every
+ * client receives is verified, until all have everything (success), or one
+ * receives a wrong or extra byte, is disconnected, or gets nothing it is owed
+ * for `timeoutMs` (failure).
  */
-export async function simulate(workload: Workload, o: SimulationOptions): Promise<SimulationResult> {
-  const sender = new EventSender(workload, o.rate);
+export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<SimulationResult> {
   const latency = new LatencyHistogram();
   const registered = Promise.withResolvers<void>();
   const ended = Promise.withResolvers<void>();
   let failure: SimulationFailure | null = null;
+  let sender: EventSender | null = null;
   let clientsDone = false;
   let finishedAt = 0;
   let lastProgress = clock();
@@ -65,7 +77,7 @@ export async function simulate(workload: Workload, o: SimulationOptions): Promis
     ended.resolve();
   };
   const checkEnd = (): void => {
-    if (!clientsDone || !sender.finished || finishedAt !== 0 || failure !== null) return;
+    if (!clientsDone || !sender?.finished || finishedAt !== 0 || failure !== null) return;
     finishedAt = clock();
     setTimeout(() => ended.resolve(), QUIET_MS);
   };
@@ -77,59 +89,65 @@ export async function simulate(workload: Workload, o: SimulationOptions): Promis
     },
     failed: fail,
   };
-  const fleet = new ClientFleet(workload, Array.from(workload.clientUsers.keys()), sender.sentAt, latency, listener);
+  const fleet = new ClientFleet(plan.clientUsers, Array.from(plan.clientUsers.keys()), listener);
 
   let source: Socket<undefined> | null = null;
   let paceTimer: ReturnType<typeof setTimeout> | undefined;
   const pump = (): void => {
-    const before = sender.eventsSent;
-    if (!sender.pump(source as Socket<undefined>, clock())) return fail({ kind: "source closed", eventsSent: sender.eventsSent });
-    if (sender.eventsSent !== before) lastProgress = clock();
+    const s = sender as EventSender;
+    const before = s.eventsSent;
+    if (!s.pump(source as Socket<undefined>, clock())) return fail({ kind: "source closed", eventsSent: s.eventsSent });
+    if (s.eventsSent !== before) lastProgress = clock();
     checkEnd();
     clearTimeout(paceTimer);
-    const due = sender.nextDueMs;
+    const due = s.nextDueMs;
     if (!Number.isNaN(due)) paceTimer = setTimeout(pump, Math.max(0, due - clock()));
   };
 
   let verifiedAtStart = 0;
   let verifiedBefore = 0;
   let started = 0;
-  const watch = setInterval(() => {
-    const now = clock();
-    fleet.checkStalls(now, o.timeoutMs);
-    const verified = fleet.verified;
-    if (verified !== verifiedBefore) lastProgress = now;
-    verifiedBefore = verified;
-    // Nobody is owed anything already sent, yet nothing moves: the server stopped reading.
-    if (now - lastProgress > o.timeoutMs) fleet.failStalled();
-  }, WATCH_MS);
-  const progress =
-    o.progressMs > 0 && o.onProgress !== undefined
-      ? setInterval(() => started > 0 && o.onProgress?.(snapshot()), o.progressMs)
-      : undefined;
+  let watch: ReturnType<typeof setInterval> | undefined;
+  let progress: ReturnType<typeof setInterval> | undefined;
   const snapshot = (): Progress => ({
     elapsedMs: (finishedAt || clock()) - started,
-    eventsSent: sender.eventsSent,
+    eventsSent: sender?.eventsSent ?? 0,
     notificationsVerified: fleet.verified - verifiedAtStart,
   });
 
   try {
     await fleet.connect(o.host, o.clientPort);
+    const workload = plan.workload();
+    sender = new EventSender(workload, o.rate);
+    fleet.attach(workload, sender.sentAt, latency);
     source = await connect<undefined>(o.host, o.eventPort, "event", undefined, {
       drain: () => pump(),
       close() {
-        if (!sender.finished) fail({ kind: "source closed", eventsSent: sender.eventsSent });
+        if (!sender?.finished) fail({ kind: "source closed", eventsSent: sender?.eventsSent ?? 0 });
       },
     });
     // Paced runs send small batches, which Nagle would hold back.
     source.setNoDelay(true);
     lastProgress = clock();
+    watch = setInterval(() => {
+      const now = clock();
+      fleet.checkStalls(now, o.timeoutMs);
+      const verified = fleet.verified;
+      if (verified !== verifiedBefore) lastProgress = now;
+      verifiedBefore = verified;
+      // Nobody is owed anything already sent, yet nothing moves: the server stopped reading.
+      if (now - lastProgress > o.timeoutMs) fleet.failStalled();
+    }, WATCH_MS);
     pump();
     await Promise.race([registered.promise, ended.promise]);
     if (failure === null) {
       latency.clear();
       verifiedAtStart = fleet.verified;
       started = clock();
+      if (o.progressMs > 0 && o.onProgress !== undefined) {
+        const report = o.onProgress;
+        progress = setInterval(() => report(snapshot()), o.progressMs);
+      }
       sender.start(started);
       pump();
       await ended.promise;

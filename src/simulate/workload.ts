@@ -57,9 +57,18 @@ const OVERSIZED_PADDING = 1100;
 const CODES: Record<EventType, number> = { F: 0x46, U: 0x55, P: 0x50, S: 0x53, B: 0x42 };
 const PIPE = 0x7c;
 
+/**
+ * The user ids of `clients` distinct clients among users 1 … users: the first
+ * thing a workload draws from `rng`, so a run can connect its clients before
+ * generating the rest from the same seed.
+ */
+export function pickClients(rng: Prng, users: number, clients: number): Int32Array {
+  if (clients > users) throw new Error(`${clients} clients need at least as many users, not ${users}`);
+  return Int32Array.from(rng.shuffle(Array.from({ length: users }, (_, i) => i + 1)).slice(0, clients));
+}
+
 export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
-  if (o.clients > o.users) throw new Error(`${o.clients} clients need at least as many users, not ${o.users}`);
-  const clientUsers = Int32Array.from(rng.shuffle(Array.from({ length: o.users }, (_, i) => i + 1)).slice(0, o.clients));
+  const clientUsers = pickClients(rng, o.users, o.clients);
   const clientOf = new Int32Array(o.users + 1).fill(-1);
   clientUsers.forEach((user, client) => (clientOf[user] = client));
   const expected = Array.from(clientUsers, () => new Int32Builder());

@@ -48,11 +48,17 @@ export interface SimulateRun {
  * against the given ports. Asynchronous, so a server in this same process
  * keeps serving while it runs.
  */
-export async function runSimulate(binary: string | undefined, eventPort: number, clientPort: number, args: string[] = []): Promise<SimulateRun> {
+export async function runSimulate(
+  binary: string | undefined,
+  eventPort: number,
+  clientPort: number,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): Promise<SimulateRun> {
   const command = binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
   const child = Bun.spawn(
     [...command, "simulate", "--eventListenerPort", String(eventPort), "--clientListenerPort", String(clientPort), ...args],
-    { cwd: ROOT, env: childEnv(), stdin: "ignore", stdout: "pipe", stderr: "pipe" },
+    { cwd: ROOT, env: childEnv(env), stdin: "ignore", stdout: "pipe", stderr: "pipe" },
   );
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   const usage = child.resourceUsage();

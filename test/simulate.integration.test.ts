@@ -1,0 +1,199 @@
+/**
+ * `follower-maze simulate` over real sockets: it passes against our server,
+ * in-process and through the CLI, and fails, saying what and where, against
+ * servers broken on purpose.
+ */
+import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { DEFAULT_MIX, SIMULATE_FLAGS } from "../src/cli/simulate-flags.ts";
+import { weights } from "../src/cli/values.ts";
+import { EVENT_TYPES } from "../src/simulate/event-stream.ts";
+import { Prng } from "../src/simulate/prng.ts";
+import { BANNER, describeFailure } from "../src/simulate/report.ts";
+import { type SimulationOptions, type SimulationResult, planOf, simulate } from "../src/simulate/simulation.ts";
+import { type Workload, generateWorkload } from "../src/simulate/workload.ts";
+import { HOST, TestServer } from "./support/net-harness.ts";
+import { runSimulate } from "./support/server-process.ts";
+import { type Fault, ToyServer } from "./support/toy-server.ts";
+
+setDefaultTimeout(30_000);
+
+const MIX = weights(EVENT_TYPES, 10_000)(DEFAULT_MIX);
+
+function workload(events: number, clients = 10, seed = 3, noise = 0): Workload {
+  return generateWorkload(new Prng(seed), { events, users: clients * 10, clients, maxBatch: 100, mix: MIX, degree: 20, noise });
+}
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+async function ourServer(): Promise<TestServer> {
+  const server = new TestServer();
+  cleanup.push(() => server.close());
+  return server;
+}
+
+function toy(fault: Fault): ToyServer {
+  const server = new ToyServer(fault);
+  cleanup.push(() => server.stop());
+  return server;
+}
+
+function run(w: Workload, ports: { eventPort: number; clientPort: number }, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
+  return simulate(planOf(w), { host: HOST, eventPort: ports.eventPort, clientPort: ports.clientPort, timeoutMs: 5_000, rate: 0, progressMs: 0, ...options });
+}
+
+describe("simulate against follower-maze", () => {
+  test("verifies every notification of a shuffled stream and measures every one of them", async () => {
+    const server = await ourServer();
+    const w = workload(20_000, 20);
+    const result = await run(w, server.server);
+    expect(result.failure).toBeNull();
+    expect(result.eventsSent).toBe(20_000);
+    // The barrier broadcast's 20 notifications are not timed.
+    expect(result.notificationsVerified).toBe(w.notifications - 20);
+    expect(result.latency.count).toBe(w.notifications - 20);
+    expect(result.seconds).toBeGreaterThan(0);
+    expect(server.stats().eventsApplied).toBe(20_000);
+  });
+
+  test("stays exact when the stream carries repeats, malformed, junk and oversized lines", async () => {
+    const server = await ourServer();
+    const w = workload(20_000, 10, 8, 0.1);
+    expect((await run(w, server.server)).failure).toBeNull();
+    const stats = server.stats();
+    expect(stats.duplicates + stats.malformed + stats.oversized).toBeGreaterThan(1_000);
+  });
+
+  test("a paced run offers the rate it was asked for", async () => {
+    const server = await ourServer();
+    const w = workload(2_000, 10);
+    const result = await run(w, server.server, { rate: 10_000 });
+    expect(result.failure).toBeNull();
+    // 1,999 events after the barrier at 10,000/s cannot be sent in much under 0.2 s.
+    expect(result.seconds).toBeGreaterThanOrEqual(0.19);
+    expect(result.latency.count).toBe(w.notifications - 10);
+  });
+
+  test("reports progress while it runs", async () => {
+    const server = await ourServer();
+    const reports: number[] = [];
+    const result = await run(workload(3_000), server.server, { rate: 20_000, progressMs: 20, onProgress: (p) => reports.push(p.eventsSent) });
+    expect(result.failure).toBeNull();
+    expect(reports.length).toBeGreaterThan(1);
+    expect(reports).toEqual([...reports].sort((a, b) => a - b));
+  });
+});
+
+describe("simulate against deliberately broken servers", () => {
+  test("a plain correct toy server passes, so the failures below are the faults'", async () => {
+    const server = toy("none");
+    expect((await run(workload(5_000), server)).failure).toBeNull();
+  });
+
+  const cases: [Fault, string, RegExp][] = [
+    ["no-reordering", "mismatch", /received a wrong line after/],
+    ["drop-one", "mismatch", /received a wrong line after/],
+    ["extra-line", "mismatch", /received a wrong line after/],
+    ["bare-lf", "mismatch", /ends with a bare LF/],
+    ["close-client", "disconnected", /was disconnected by the server after/],
+  ];
+  for (const [fault, kind, message] of cases) {
+    test(`${fault}: fails as ${kind}, naming the client, what it expected and what it got`, async () => {
+      const w = workload(5_000);
+      const result = await run(w, toy(fault));
+      const failure = result.failure;
+      if (failure === null || failure.kind === "source closed") throw new Error(`expected a client failure, got ${JSON.stringify(failure)}`);
+      expect(failure.kind).toBe(kind as typeof failure.kind);
+      expect(failure.user).toBe(w.clientUsers[failure.client] as number);
+      const report = describeFailure(failure, 5_000);
+      expect(report).toMatch(message);
+      expect(report).toContain(`client ${failure.client} (user ${failure.user})`);
+      expect(report).toMatch(/expected: "\d+\|[FUPSB][|\d]*\\r\\n"/);
+      if (kind === "mismatch") {
+        expect(report).toMatch(/got: {6}"/);
+        expect(failure.got).not.toEqual(failure.expected);
+      }
+    });
+  }
+
+  test("extra-line: the extra copy is the line just received correctly", async () => {
+    const failure = (await run(workload(5_000), toy("extra-line"))).failure;
+    if (failure === null || failure.kind !== "mismatch") throw new Error(`expected a mismatch, got ${JSON.stringify(failure)}`);
+    expect(failure.got).toEqual(failure.before.at(-1) as Uint8Array);
+  });
+
+  test("go-silent: a client owed notifications that stop coming fails as stalled after the timeout", async () => {
+    const result = await run(workload(5_000), toy("go-silent"), { timeoutMs: 300 });
+    const failure = result.failure;
+    if (failure === null || failure.kind === "source closed") throw new Error(`expected a stall, got ${JSON.stringify(failure)}`);
+    expect(failure.kind).toBe("stalled");
+    expect(describeFailure(failure, 300)).toMatch(/received nothing for 300 ms while owed notification \d+/);
+  });
+});
+
+describe("follower-maze simulate, the command", () => {
+  test("prints the harness's banner and a summary, exit 0", async () => {
+    const server = await ourServer();
+    const result = await runSimulate(undefined, server.server.eventPort, server.server.clientPort, ["--totalEvents", "5000", "--concurrencyLevel", "10"]);
+    expect(result.code).toBe(0);
+    const [banner, summary] = result.stdout.trimEnd().split("\n");
+    expect(banner).toBe(BANNER);
+    expect(summary).toMatch(/^5,000 events, [\d,]+ notifications to 10 clients verified in [\d.]+ s: [\d.,]+( M)? events\/s, [\d.,]+( M)? notifications\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms, p99\.9 [\d.]+ ms, max [\d.]+ ms$/);
+    expect(result.stderr).toContain("10 clients of 100 users connected");
+  });
+
+  test("takes the original harness's environment variables", async () => {
+    const server = await ourServer();
+    const result = await runSimulate(undefined, server.server.eventPort, server.server.clientPort, [], { totalEvents: "3000", concurrencyLevel: "5", logLevel: "warn" });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("3,000 events");
+    expect(result.stdout).toContain("to 5 clients");
+    expect(result.stderr).toBe("");
+  });
+
+  test("a broken server: the report on stdout, exit 1", async () => {
+    const server = toy("bare-lf");
+    const result = await runSimulate(undefined, server.eventPort, server.clientPort, ["--totalEvents", "2000", "--concurrencyLevel", "5", "--logLevel", "warn"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^FAILED: client \d+ \(user \d+\) received a wrong line/);
+    expect(result.stdout).toContain("bare LF");
+  });
+
+  test("no server: one line, exit 2", async () => {
+    // A port that was free a moment ago and is closed now.
+    const probe = Bun.listen({ hostname: HOST, port: 0, socket: { data() {} } });
+    const port = probe.port;
+    probe.stop(true);
+    const result = await runSimulate(undefined, port, port, ["--totalEvents", "10"]);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    // Clients connect before anything is generated, so this is all it prints.
+    expect(result.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(new RegExp(`^follower-maze simulate: cannot connect to the client port at 127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`)),
+    ]);
+  });
+
+  test("bad settings: one line naming the flag or variable, exit 2", async () => {
+    for (const [args, env, naming] of [
+      [["--totalEvents", "0"], {}, "--totalEvents"],
+      [["--mix", "F=1,X=2"], {}, "--mix"],
+      [[], { randomSeed: "abc" }, "randomSeed"],
+      [["--concurrencyLevel", "50", "--numberOfUsers", "10"], {}, "numberOfUsers"],
+    ] as [string[], Record<string, string>, string][]) {
+      const result = await runSimulate(undefined, 1, 1, args, env);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trimEnd().split("\n")).toEqual([expect.stringContaining(naming)]);
+    }
+  });
+
+  test("--help lists every setting with its variable", async () => {
+    const result = await runSimulate(undefined, 1, 1, ["--help"]);
+    expect(result.code).toBe(0);
+    for (const [name, flag] of Object.entries(SIMULATE_FLAGS)) {
+      expect(result.stdout).toContain(`--${name}`);
+      expect(result.stdout).toContain(`env ${flag.env}`);
+    }
+  });
+});
