@@ -30,7 +30,8 @@ const outdir = resolve(import.meta.dir, args.outdir);
 
 async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<string> {
   const result = await Bun.build({
-    entrypoints: [resolve(import.meta.dir, "src/main.ts")],
+    // The simulator's client thread is loaded with `new Worker`, so it must be an entry point of its own.
+    entrypoints: [resolve(import.meta.dir, "src/main.ts"), resolve(import.meta.dir, "src/simulate/fleet-worker.ts")],
     minify: true,
     sourcemap: "none",
     define: { FOLLOWER_MAZE_VERSION: JSON.stringify(pkg.version) },

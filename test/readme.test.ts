@@ -2,19 +2,40 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
-import { envName } from "../src/cli/flags.ts";
+import { envName, type FlagTable } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
+import { SIMULATE_FLAGS } from "../src/cli/simulate-flags.ts";
 
 const readme = await Bun.file(resolve(import.meta.dir, "../README.md")).text();
 
-describe("README", () => {
-  test.each(Object.entries(SERVE_FLAGS))("documents --%s with its variable and default", (name, flag) => {
-    const row = readme.split("\n").find((line) => line.startsWith(`| \`--${name} `));
-    expect(row).toBeDefined();
+/** The lines of the README section under `heading`, up to the next heading of the same level. */
+function section(heading: string): string[] {
+  const lines = readme.split("\n");
+  const start = lines.indexOf(heading);
+  expect(start).toBeGreaterThanOrEqual(0);
+  const level = heading.split(" ")[0] as string;
+  const end = lines.findIndex((line, i) => i > start && line.startsWith(`${level} `));
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+function expectFlagRows(lines: string[], table: FlagTable): void {
+  for (const [name, flag] of Object.entries(table)) {
+    const row = lines.find((line) => line.startsWith(`| \`--${name} `));
+    expect(row, `a row for --${name}`).toBeDefined();
     // Cells are split on unescaped pipes; the default cell is compared without markdown escapes.
     const cells = (row as string).split(/(?<!\\)\|/).map((cell) => cell.trim());
-    expect(cells[2]).toBe(`\`${envName(name)}\``);
+    expect(cells[2]).toBe(`\`${envName(name, table)}\``);
     expect(cells[3]?.replaceAll("`", "").replaceAll("\\|", "|")).toBe(flag.shownDefault ?? String(flag.default));
+  }
+}
+
+describe("README", () => {
+  test("documents every serve flag with its variable and default", () => {
+    expectFlagRows(section("## Usage"), SERVE_FLAGS);
+  });
+
+  test("documents every simulate flag with its variable and default", () => {
+    expectFlagRows(section("## Simulate"), SIMULATE_FLAGS);
   });
 
   test("every script it tells people to run exists", () => {

@@ -41,7 +41,7 @@ function toy(fault: Fault): ToyServer {
 }
 
 function run(w: Workload, ports: { eventPort: number; clientPort: number }, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
-  return simulate(planOf(w), { host: HOST, eventPort: ports.eventPort, clientPort: ports.clientPort, timeoutMs: 5_000, rate: 0, progressMs: 0, ...options });
+  return simulate(planOf(w), { host: HOST, eventPort: ports.eventPort, clientPort: ports.clientPort, timeoutMs: 5_000, rate: 0, threads: 1, progressMs: 0, ...options });
 }
 
 describe("simulate against follower-maze", () => {

@@ -66,6 +66,13 @@ export const SIMULATE_FLAGS = {
     parse: weights(EVENT_TYPES, 10_000),
     shownDefault: DEFAULT_MIX,
   } as Flag<EventMix>,
+  threads: {
+    value: "N",
+    env: "FOLLOWER_MAZE_SIMULATE_THREADS",
+    help: "client threads sharing the verification (the event source has the main thread)",
+    default: 1,
+    parse: integer(1, 64),
+  } as Flag<number>,
   noise: {
     value: "P",
     env: "FOLLOWER_MAZE_SIMULATE_NOISE",

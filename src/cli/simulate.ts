@@ -59,6 +59,7 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
       clientPort: o.clientListenerPort,
       timeoutMs: o.timeout,
       rate: o.rate,
+      threads: o.threads,
       progressMs: log.enabled("info") ? o.logInterval : 0,
       onProgress(progress) {
         const line = progressLine(workload as Workload, progress);

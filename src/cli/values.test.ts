@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytes, delimiter, host, integer, oneOf, port, sequenceNumber } from "./values.ts";
+import { bytes, delimiter, fraction, host, integer, oneOf, port, sequenceNumber, weights } from "./values.ts";
 
 function problem(parse: (raw: string) => unknown, raw: string): string {
   try {
@@ -52,5 +52,36 @@ describe("value parsers", () => {
     expect(host("0.0.0.0")).toBe("0.0.0.0");
     expect(host("::1")).toBe("::1");
     for (const raw of ["", " ", "a b"]) expect(problem(host, raw)).toContain("expected a host name");
+  });
+
+  test("fraction: a plain decimal within inclusive bounds", () => {
+    const parse = fraction(0, 0.5);
+    expect([parse("0"), parse("0.05"), parse("0.5"), parse("0.500"), parse("00.1")]).toEqual([0, 0.05, 0.5, 0.5, 0.1]);
+    expect(problem(parse, "0.6")).toBe('expected a fraction from 0 to 0.5 such as 0.05, got "0.6"');
+    expect(problem(parse, "0.5000001")).toContain("from 0 to 0.5");
+    for (const raw of ["", ".5", "5.", "-0.1", "1e-2", "0,5", " 0.1", "0x1", "NaN", "Infinity"]) expect(problem(parse, raw)).toContain("expected a fraction from 0 to 0.5");
+    expect(problem(fraction(0.1, 1), "0.05")).toBe('expected a fraction from 0.1 to 1 such as 0.05, got "0.05"');
+  });
+
+  test("weights: named whole numbers, keys left out weigh 0", () => {
+    const parse = weights(["F", "U", "B"] as const, 100);
+    expect(parse("F=25,U=15,B=1")).toEqual({ F: 25, U: 15, B: 1 });
+    expect(parse("B=3")).toEqual({ F: 0, U: 0, B: 3 });
+    // Case-insensitive keys, ':' as well as '=', spaces around the parts, any order.
+    expect(parse(" b : 2 , f=0 ")).toEqual({ F: 0, U: 0, B: 2 });
+    expect(parse("F=100")).toEqual({ F: 100, U: 0, B: 0 });
+  });
+
+  test("weights must add up to between 1 and the maximum", () => {
+    const parse = weights(["F", "U", "B"] as const, 100);
+    expect(problem(parse, "F=0,B=0")).toBe("weights must add up to between 1 and 100, got 0");
+    expect(problem(parse, "F=60,U=41")).toBe("weights must add up to between 1 and 100, got 101");
+  });
+
+  test("weights reject unknown keys and malformed parts, showing an example", () => {
+    const parse = weights(["F", "U", "B"] as const, 100);
+    for (const raw of ["", "X=1", "F=1,", "F=-1", "F=1.5", "F", "=3", "F=1;B=2", "F1", "FU=1"]) {
+      expect(problem(parse, raw)).toBe(`expected weights such as F=1,U=2,B=3 (keys F, U, B), got ${JSON.stringify(raw)}`);
+    }
   });
 });

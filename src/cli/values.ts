@@ -70,10 +70,13 @@ export function weights<K extends string>(keys: readonly K[], maxTotal: number):
   return (raw) => {
     const result = Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>;
     const example = keys.map((key, i) => `${key}=${i + 1}`).join(",");
+    const seen = new Set<K>();
     for (const part of raw.split(",")) {
       const match = /^\s*([A-Za-z]+)\s*[=:]\s*(\d+)\s*$/.exec(part);
       const key = match?.[1]?.toUpperCase() as K | undefined;
       if (!match || key === undefined || !keys.includes(key)) throw `expected weights such as ${example} (keys ${keys.join(", ")}), got ${JSON.stringify(raw)}`;
+      if (seen.has(key)) throw `${key} is given twice in ${JSON.stringify(raw)}`;
+      seen.add(key);
       result[key] = Number(match[2]);
     }
     const total = keys.reduce((sum, key) => sum + result[key], 0);

@@ -31,6 +31,7 @@ interface Connection {
  */
 export class ClientFleet {
   private verifiers: ClientVerifier[] = [];
+  private latency: LatencyHistogram | null = null;
   private readonly sockets: Socket<Connection>[] = [];
   private registeredCount = 0;
   private doneCount = 0;
@@ -76,8 +77,12 @@ export class ClientFleet {
     }
   }
 
-  /** Starts verifying against `workload`, beginning with anything that already arrived. */
+  /**
+   * Starts verifying against `workload`, beginning with anything that already
+   * arrived. `latency` gets every notification's latency but the barrier's.
+   */
   attach(workload: Workload, sentAt: Float64Array, latency: LatencyHistogram): void {
+    this.latency = latency;
     this.verifiers = this.clients.map((client) => new ClientVerifier(workload, client, sentAt, latency));
     for (const socket of this.sockets) {
       const early = socket.data.early as Uint8Array[];
@@ -113,7 +118,11 @@ export class ClientFleet {
     const failure = verifier.receive(chunk, clock());
     if (failure !== null) return this.fail(failure);
     if (verifier.verified === before) return;
-    if (before === 0 && ++this.registeredCount === this.verifiers.length) this.listener.registered();
+    if (before === 0 && ++this.registeredCount === this.verifiers.length) {
+      // Nothing after the barrier has been sent yet: the barrier's own latency includes registering.
+      this.latency?.clear();
+      this.listener.registered();
+    }
     if (verifier.done && ++this.doneCount === this.verifiers.length) this.listener.done();
   }
 

@@ -12,12 +12,18 @@ const WRITE_BYTES = 256 * 1024;
  * beyond `write`: the caller pumps it on drain and when `nextDueMs` comes.
  */
 export class EventSender {
-  /** By batch: performance.now() when its last byte was written; NaN until then. */
+  /**
+   * By batch: the clock when its first byte was written; NaN until then. The
+   * first byte, because a server may deliver the start of a batch that a
+   * partial write cut in two before the rest goes out.
+   */
   readonly sentAt: Float64Array;
   /** Bytes of the stream written so far. */
   private offset = 0;
-  /** Batches whose every byte has been written. */
+  /** Batches whose first byte has been written. */
   private stamped = 0;
+  /** Batches whose every byte has been written. */
+  private completed = 0;
   /** Batches released to be written: all of them when not paced. */
   private released = 1;
   /** performance.now() when the stream after the barrier was let go; NaN before. */
@@ -29,7 +35,8 @@ export class EventSender {
     /** Events per second, 0 for as fast as possible. */
     private readonly rate: number,
   ) {
-    this.sentAt = new Float64Array(workload.batchEnd.length).fill(Number.NaN);
+    // Shared: the client threads read it to time each notification.
+    this.sentAt = new Float64Array(new SharedArrayBuffer(workload.batchEnd.length * Float64Array.BYTES_PER_ELEMENT)).fill(Number.NaN);
   }
 
   get batches(): number {
@@ -37,12 +44,12 @@ export class EventSender {
   }
 
   get finished(): boolean {
-    return this.stamped === this.batches;
+    return this.completed === this.batches;
   }
 
   /** Events whose batch has been completely written. */
   get eventsSent(): number {
-    return (this.workload.batchFirst[this.stamped] as number) - 1;
+    return (this.workload.batchFirst[this.completed] as number) - 1;
   }
 
   /** Lets the rest of the stream go, timed from `now`; until then only batch 0, the barrier broadcast, is sent. */
@@ -51,7 +58,7 @@ export class EventSender {
     this.released = this.rate > 0 ? 1 : this.batches;
   }
 
-  /** When the next paced batch is due (ms, performance.now() clock), or NaN when nothing more waits for the clock. */
+  /** When the next paced batch is due (on the `now` clock pump is given), or NaN when nothing more waits for the clock. */
   get nextDueMs(): number {
     if (this.rate === 0 || this.released === this.batches) return Number.NaN;
     return this.startedAt + this.dueAfterMs(this.released);
@@ -72,7 +79,10 @@ export class EventSender {
         return false;
       }
       this.offset += written;
-      while (this.stamped < this.batches && (this.workload.batchEnd[this.stamped] as number) <= this.offset) this.sentAt[this.stamped++] = now;
+      const ends = this.workload.batchEnd;
+      // Batch k starts where batch k − 1 ends.
+      while (this.stamped < this.batches && (this.stamped === 0 ? 0 : (ends[this.stamped - 1] as number)) < this.offset) this.sentAt[this.stamped++] = now;
+      while (this.completed < this.batches && (ends[this.completed] as number) <= this.offset) this.completed++;
       if (written < length) break;
     }
     return true;

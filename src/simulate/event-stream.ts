@@ -8,7 +8,7 @@ import type { Prng } from "./prng.ts";
 
 export type EventType = "F" | "U" | "P" | "S" | "B";
 
-/** Whole percents of each event type, summing to 100. */
+/** Relative whole-number weights of the event types (a type of weight 0 never occurs). */
 export type EventMix = Record<EventType, number>;
 
 export const EVENT_TYPES: readonly EventType[] = ["F", "U", "P", "S", "B"];
@@ -47,7 +47,7 @@ export class EventStream {
   from = 0;
   to = 0;
 
-  /** Percent → type, so a mix is one draw and a lookup. */
+  /** One entry per unit of weight, so a mix is one draw and a lookup. */
   private readonly table: EventType[];
   /** Followers of each user, for unfollows of real edges and status fan-out. */
   private readonly lists: number[][];

@@ -1,7 +1,9 @@
 /**
  * Append-only typed storage that doubles as it fills, for building arrays
  * whose final length is unknown (a stream's bytes, a client's expected
- * notifications) without a JS array's per-element boxing.
+ * notifications) without a JS array's per-element boxing. The finished
+ * arrays live in shared memory, so the simulator's client threads read the
+ * one copy the generator wrote.
  */
 export class ByteBuilder {
   length = 0;
@@ -46,9 +48,11 @@ export class ByteBuilder {
     return this.data.subarray(start, end);
   }
 
-  /** The bytes written, in a buffer of exactly that size. */
+  /** The bytes written, in a shared buffer of exactly that size. */
   finish(): Uint8Array {
-    return this.data.slice(0, this.length);
+    const out = new Uint8Array(new SharedArrayBuffer(this.length));
+    out.set(this.data.subarray(0, this.length));
+    return out;
   }
 
   private grow(needed: number): void {
@@ -75,8 +79,10 @@ export class Int32Builder {
     this.data[this.length++] = value;
   }
 
-  /** The values pushed, in an array of exactly that size. */
+  /** The values pushed, in a shared array of exactly that size. */
   finish(): Int32Array {
-    return this.data.slice(0, this.length);
+    const out = new Int32Array(new SharedArrayBuffer(this.length * Int32Array.BYTES_PER_ELEMENT));
+    out.set(this.data.subarray(0, this.length));
+    return out;
   }
 }

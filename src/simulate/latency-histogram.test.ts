@@ -111,6 +111,14 @@ describe("LatencyHistogram", () => {
     expect(h.percentile(100)).toBe(MAX_MICROS);
   });
 
+  // 99.9 / 100 * 1000 is 999.0000000000001 in floating point: a naive rank would be one too high.
+  test("p99.9 of 1000 values is the 999th smallest, not the largest", () => {
+    const h = new LatencyHistogram();
+    h.record(10, 999);
+    h.record(5_000_000);
+    expect(h.percentile(99.9)).toBe(10);
+  });
+
   test("clear forgets everything, and recording starts afresh", () => {
     const h = new LatencyHistogram();
     for (const value of logUniform(new Prng(4), 1000)) h.record(value);

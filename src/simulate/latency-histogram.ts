@@ -3,11 +3,18 @@
  * two above 64 µs, one per microsecond below), so recording is O(1) without
  * allocation and every percentile is within about 3 % of the true value.
  */
-export class LatencyHistogram {
+export class LatencyHistogram implements HistogramState {
   count = 0;
   /** Microseconds, exact. */
   max = 0;
-  private readonly buckets = new Float64Array(LINEAR + 26 * HALF);
+  readonly buckets = new Float64Array(LINEAR + 26 * HALF);
+
+  /** Adds another histogram's values, e.g. one that crossed from a client thread as plain data. */
+  merge(other: HistogramState): void {
+    for (let i = 0; i < this.buckets.length; i++) this.buckets[i] += other.buckets[i] as number;
+    this.count += other.count;
+    this.max = Math.max(this.max, other.max);
+  }
 
   clear(): void {
     this.buckets.fill(0);
@@ -23,10 +30,11 @@ export class LatencyHistogram {
     if (value > this.max) this.max = value;
   }
 
-  /** The smallest recorded value that `percent` % of the values are at or below, in microseconds (0 if empty). */
+  /** The smallest recorded value that `percent` % (to a thousandth) of the values are at or below, in microseconds (0 if empty). */
   percentile(percent: number): number {
     if (this.count === 0) return 0;
-    const rank = Math.max(1, Math.ceil((percent / 100) * this.count));
+    // In whole thousandths of a percent, so 99.9 % of 1000 is rank 999 exactly, not 999.0000000000001 rounded up.
+    const rank = Math.max(1, Math.ceil((Math.round(percent * 1000) * this.count) / 100_000));
     let seen = 0;
     for (let i = 0; i < this.buckets.length; i++) {
       seen += this.buckets[i] as number;
@@ -34,6 +42,13 @@ export class LatencyHistogram {
     }
     return this.max;
   }
+}
+
+/** What survives postMessage of a histogram. */
+export interface HistogramState {
+  count: number;
+  max: number;
+  buckets: Float64Array;
 }
 
 const LINEAR = 64;

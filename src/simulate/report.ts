@@ -23,7 +23,7 @@ export function summaryLine(workload: Workload, result: SimulationResult): strin
   const events = workload.events - 1;
   const notifications = result.notificationsVerified;
   return (
-    `${count(workload.events)} events, ${count(workload.notifications)} notifications to ${count(workload.clientUsers.length)} clients verified in ${result.seconds.toFixed(2)} s: ` +
+    `${count(workload.events)} events, ${count(workload.notifications)} notifications to ${count(workload.clientUsers.length)} ${workload.clientUsers.length === 1 ? "client" : "clients"} verified in ${result.seconds.toFixed(2)} s: ` +
     `${rate(events / result.seconds)} events/s, ${rate(notifications / result.seconds)} notifications/s; ${latencySummary(result.latency)}`
   );
 }

@@ -1,9 +1,10 @@
 import type { Socket } from "bun";
-import { ClientFleet, type FleetListener, clock } from "./client-fleet.ts";
+import { type FleetListener, clock } from "./client-fleet.ts";
 import { connect } from "./connect.ts";
 import { EventSender } from "./event-sender.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import type { ClientFailure } from "./verifier.ts";
+import { WorkerFleet } from "./worker-fleet.ts";
 import type { Workload } from "./workload.ts";
 
 export interface SimulationOptions {
@@ -14,6 +15,8 @@ export interface SimulationOptions {
   timeoutMs: number;
   /** Events per second offered, 0 for as fast as the server reads them. */
   rate: number;
+  /** Client threads; each owns an equal share of the clients. */
+  threads: number;
   /** How often `onProgress` is called; 0 never. */
   progressMs: number;
   onProgress?: (progress: Progress) => void;
@@ -63,12 +66,12 @@ export function planOf(workload: Workload): RunPlan {
  * for `timeoutMs` (failure).
  */
 export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<SimulationResult> {
-  const latency = new LatencyHistogram();
   const registered = Promise.withResolvers<void>();
   const ended = Promise.withResolvers<void>();
   let failure: SimulationFailure | null = null;
   let sender: EventSender | null = null;
-  let clientsDone = false;
+  let fleetsRegistered = 0;
+  let fleetsDone = 0;
   let finishedAt = 0;
   let lastProgress = clock();
 
@@ -77,19 +80,28 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     ended.resolve();
   };
   const checkEnd = (): void => {
-    if (!clientsDone || !sender?.finished || finishedAt !== 0 || failure !== null) return;
+    if (fleetsDone < fleets.length || !sender?.finished || finishedAt !== 0 || failure !== null) return;
     finishedAt = clock();
     setTimeout(() => ended.resolve(), QUIET_MS);
   };
   const listener: FleetListener = {
-    registered: () => registered.resolve(),
+    registered: () => {
+      if (++fleetsRegistered === fleets.length) registered.resolve();
+    },
     done: () => {
-      clientsDone = true;
+      fleetsDone++;
       checkEnd();
     },
     failed: fail,
   };
-  const fleet = new ClientFleet(plan.clientUsers, Array.from(plan.clientUsers.keys()), listener);
+  const n = plan.clientUsers.length;
+  const threads = Math.max(1, Math.min(o.threads, n));
+  const fleets = Array.from({ length: threads }, (_, t) => {
+    const clients = [];
+    for (let client = t; client < n; client += threads) clients.push(client);
+    return new WorkerFleet(plan.clientUsers, clients, listener);
+  });
+  const verified = () => fleets.reduce((sum, fleet) => sum + fleet.verified, 0);
 
   let source: Socket<undefined> | null = null;
   let paceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -104,22 +116,23 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     if (!Number.isNaN(due)) paceTimer = setTimeout(pump, Math.max(0, due - clock()));
   };
 
-  let verifiedAtStart = 0;
   let verifiedBefore = 0;
   let started = 0;
   let watch: ReturnType<typeof setInterval> | undefined;
   let progress: ReturnType<typeof setInterval> | undefined;
+  // Every client's barrier notification is verified before the clock starts; it is not counted.
   const snapshot = (): Progress => ({
     elapsedMs: (finishedAt || clock()) - started,
     eventsSent: sender?.eventsSent ?? 0,
-    notificationsVerified: fleet.verified - verifiedAtStart,
+    notificationsVerified: Math.max(0, verified() - n),
   });
 
+  const latency = new LatencyHistogram();
   try {
-    await fleet.connect(o.host, o.clientPort);
+    await Promise.all(fleets.map((fleet) => fleet.connect(o.host, o.clientPort)));
     const workload = plan.workload();
     sender = new EventSender(workload, o.rate);
-    fleet.attach(workload, sender.sentAt, latency);
+    for (const fleet of fleets) fleet.attach(workload, sender.sentAt, o.timeoutMs);
     source = await connect<undefined>(o.host, o.eventPort, "event", undefined, {
       drain: () => pump(),
       close() {
@@ -131,18 +144,15 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     lastProgress = clock();
     watch = setInterval(() => {
       const now = clock();
-      fleet.checkStalls(now, o.timeoutMs);
-      const verified = fleet.verified;
-      if (verified !== verifiedBefore) lastProgress = now;
-      verifiedBefore = verified;
-      // Nobody is owed anything already sent, yet nothing moves: the server stopped reading.
-      if (now - lastProgress > o.timeoutMs) fleet.failStalled();
+      const count = verified();
+      if (count !== verifiedBefore) lastProgress = now;
+      verifiedBefore = count;
+      // Each thread fails its own stalled clients; this is for when nothing at all moves.
+      if (now - lastProgress > o.timeoutMs) for (const fleet of fleets) fleet.failStalled();
     }, WATCH_MS);
     pump();
     await Promise.race([registered.promise, ended.promise]);
     if (failure === null) {
-      latency.clear();
-      verifiedAtStart = fleet.verified;
       started = clock();
       if (o.progressMs > 0 && o.onProgress !== undefined) {
         const report = o.onProgress;
@@ -156,8 +166,8 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     clearInterval(watch);
     clearInterval(progress);
     clearTimeout(paceTimer);
-    fleet.close();
     source?.end();
+    for (const histogram of await Promise.all(fleets.map((fleet) => fleet.close()))) latency.merge(histogram);
   }
 
   const last = snapshot();

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { ReferenceModel, parseLine } from "../../test/support/reference-model.ts";
 import { EVENT_TYPES, type EventMix, type EventType } from "./event-stream.ts";
 import { Prng } from "./prng.ts";
-import { type Workload, type WorkloadOptions, generateWorkload } from "./workload.ts";
+import { type Workload, type WorkloadOptions, generateWorkload, pickClients } from "./workload.ts";
 
 const MIX: EventMix = { F: 25, U: 15, P: 30, S: 29, B: 1 };
 /** Few users, low degree, heavy on follows and status updates: saturates the graph and fans out a lot. */
@@ -68,6 +68,13 @@ describe("generateWorkload: shape", () => {
     expect(w.clientUsers.length).toBe(SMALL.clients);
     expect(new Set(w.clientUsers).size).toBe(SMALL.clients);
     for (const user of w.clientUsers) expect(user >= 1 && user <= SMALL.users).toBe(true);
+  });
+
+  test("pickClients draws first: it names the same clients the whole workload will have", () => {
+    for (const seed of [1, 2, 3]) {
+      expect(pickClients(new Prng(seed), SMALL.users, SMALL.clients)).toEqual(workload(seed).clientUsers);
+      expect(pickClients(new Prng(seed), 500, 100)).toEqual(workload(seed, MEDIUM).clientUsers);
+    }
   });
 
   test("more clients than users is refused", () => {

@@ -31,7 +31,8 @@ export interface WorkloadOptions {
  * the measurement: the event stream in arrival order, where each event's line
  * is in it, and the sequence numbers each client must receive, in order.
  * Event 1 is always a broadcast sent alone (batch 0): once every client has
- * it, every client is known to be registered.
+ * it, every client is known to be registered. Every array is in shared
+ * memory, for the simulator's client threads.
  */
 export interface Workload {
   readonly events: number;
@@ -64,7 +65,10 @@ const PIPE = 0x7c;
  */
 export function pickClients(rng: Prng, users: number, clients: number): Int32Array {
   if (clients > users) throw new Error(`${clients} clients need at least as many users, not ${users}`);
-  return Int32Array.from(rng.shuffle(Array.from({ length: users }, (_, i) => i + 1)).slice(0, clients));
+  const chosen = rng.shuffle(Array.from({ length: users }, (_, i) => i + 1)).slice(0, clients);
+  const shared = new Int32Array(new SharedArrayBuffer(clients * Int32Array.BYTES_PER_ELEMENT));
+  shared.set(chosen);
+  return shared;
 }
 
 export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
@@ -82,8 +86,8 @@ export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
 
   const stream = new EventStream(rng, { users: o.users, mix: o.mix, degree: o.degree, skew: o.skew });
   const out = new ByteBuilder(o.events * 20);
-  const lineStart = new Uint32Array(o.events + 1);
-  const lineLength = new Uint8Array(o.events + 1);
+  const lineStart = new Uint32Array(new SharedArrayBuffer((o.events + 1) * Uint32Array.BYTES_PER_ELEMENT));
+  const lineLength = new Uint8Array(new SharedArrayBuffer(o.events + 1));
   const batches = Math.ceil(o.events / Math.max(1, o.maxBatch / 2)) + 2;
   const batchFirst = new Int32Builder(batches);
   const batchEnd = new Int32Builder(batches);

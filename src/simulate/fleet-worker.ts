@@ -1,0 +1,56 @@
+/**
+ * A simulator client thread: runs one ClientFleet and reports to the main
+ * thread, which only generates and sends events. See worker-fleet.ts for the
+ * other end of every message.
+ */
+import { ClientFleet, clock } from "./client-fleet.ts";
+import { ConnectError } from "./connect.ts";
+import { LatencyHistogram } from "./latency-histogram.ts";
+import type { FromFleet, ToFleet } from "./fleet-messages.ts";
+
+declare const self: Worker;
+
+const WATCH_MS = 100;
+const post = (message: FromFleet) => self.postMessage(message);
+const latency = new LatencyHistogram();
+let fleet: ClientFleet | null = null;
+let watch: ReturnType<typeof setInterval> | undefined;
+
+self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
+  switch (data.type) {
+    case "connect": {
+      fleet = new ClientFleet(data.clientUsers, data.clients, {
+        registered: () => post({ type: "registered" }),
+        done: () => post({ type: "done" }),
+        failed: (failure) => post({ type: "failed", failure }),
+      });
+      try {
+        await fleet.connect(data.host, data.port);
+        post({ type: "connected" });
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw error;
+        post({ type: "connect failed", message: error.message });
+      }
+      return;
+    }
+    case "attach": {
+      const own = fleet as ClientFleet;
+      own.attach(data.workload, data.sentAt, latency);
+      const { verified, timeoutMs } = data;
+      watch = setInterval(() => {
+        // Published, not messaged: the main thread reads it for progress and to tell a stalled run.
+        verified[0] = own.verified;
+        own.checkStalls(clock(), timeoutMs);
+      }, WATCH_MS);
+      return;
+    }
+    case "fail stalled":
+      fleet?.failStalled();
+      return;
+    case "close":
+      clearInterval(watch);
+      fleet?.close();
+      post({ type: "closed", verified: fleet?.verified ?? 0, latency: { count: latency.count, max: latency.max, buckets: latency.buckets } });
+      return;
+  }
+};
