@@ -28,11 +28,12 @@ export function summaryLine(workload: Workload, result: SimulationResult): strin
   );
 }
 
+/** Progress since the barrier broadcast, whose notifications are neither counted nor owed here. */
 export function progressLine(workload: Workload, p: Progress): string {
   const seconds = p.elapsedMs / 1000;
   return (
     `${seconds.toFixed(1)} s: sent ${count(p.eventsSent)} of ${count(workload.events)} events, ` +
-    `verified ${count(p.notificationsVerified)} of ${count(workload.notifications)} notifications, ` +
+    `verified ${count(p.notificationsVerified)} of ${count(workload.notifications - workload.clientUsers.length)} notifications, ` +
     `${rate(p.eventsSent / Math.max(seconds, 1e-3))} events/s`
   );
 }
