@@ -3,6 +3,7 @@
  * and event sources over real TCP, and `waitFor`, the only way these tests
  * synchronise with the server (never a fixed sleep).
  */
+import { afterEach } from "bun:test";
 import type { Socket } from "bun";
 import { Logger } from "../../src/log/logger.ts";
 import { Server, type ServerConfig, type ServerStats } from "../../src/net/server.ts";
@@ -263,6 +264,24 @@ export class TestServer {
     for (const source of this.sources) if (!source.closed) source.terminate();
     await this.server.shutdown(0);
   }
+}
+
+/** For a file whose tests use one TestServer each: `serve(config)` makes the test's server, closed after the test. */
+export function serverPerTest(): (config?: Partial<ServerConfig>) => TestServer {
+  let current: TestServer | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return (config = {}) => {
+    current = new TestServer(config);
+    return current;
+  };
+}
+
+/** The server's log lines that match `pattern`. */
+export function logLines(t: TestServer, pattern: RegExp): string[] {
+  return t.logs.filter((line) => pattern.test(line));
 }
 
 /**
