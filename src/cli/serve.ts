@@ -32,6 +32,12 @@ export async function serve(options: ServeOptions): Promise<number> {
         handshakeTimeoutMs: options["handshake-timeout"],
         maxClientBuffer: options["max-client-buffer"],
         statsIntervalMs: options["stats-interval"],
+        // The security options come to the command line next.
+        eventTls: null,
+        clientTls: null,
+        clientSecret: null,
+        sourceSecret: null,
+        maxClients: 0,
       },
       log,
     );
