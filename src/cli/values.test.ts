@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytes, delimiter, host, integer, oneOf, port, sequenceNumber } from "./values.ts";
+import { bytes, delimiter, file, host, integer, oneOf, port, secret, sequenceNumber, setOf, userId } from "./values.ts";
 
 function problem(parse: (raw: string) => unknown, raw: string): string {
   try {
@@ -52,5 +52,34 @@ describe("value parsers", () => {
     expect(host("0.0.0.0")).toBe("0.0.0.0");
     expect(host("::1")).toBe("::1");
     for (const raw of ["", " ", "a b"]) expect(problem(host, raw)).toContain("expected a host name");
+  });
+
+  test("user ids: 0 to 2^31-1", () => {
+    expect([userId("0"), userId("007"), userId("2147483647")]).toEqual([0, 7, 2147483647]);
+    expect(problem(userId, "2147483648")).toBe("expected a user id from 0 to 2147483647, got 2147483648");
+  });
+
+  test("setOf: distinct choices separated by commas, in any order", () => {
+    const parse = setOf(["events", "clients"] as const);
+    expect([parse("events"), parse("clients,events")]).toEqual([["events"], ["clients", "events"]]);
+    for (const raw of ["", "events,", "events,events", "events clients", "all"]) {
+      expect(problem(parse, raw)).toBe(`expected one or more of events, clients, separated by commas, got ${JSON.stringify(raw)}`);
+    }
+  });
+
+  test("file: any name but an empty one", () => {
+    expect(file("cert.pem")).toBe("cert.pem");
+    expect(problem(file, "")).toBe("expected a file name");
+  });
+
+  test("secret: printable ASCII of a bounded length, never echoed back", () => {
+    const parse = secret(16, 32);
+    expect(parse("correct horse battery staple")).toBe("correct horse battery staple");
+    expect(parse("!~".repeat(8))).toBe("!~".repeat(8));
+    expect(problem(parse, "too-short-15chr")).toBe("expected 16 to 32 characters, got 15 (value not shown)");
+    expect(problem(parse, "x".repeat(33))).toBe("expected 16 to 32 characters, got 33 (value not shown)");
+    for (const raw of ["tab\tin-the-secret-here", "naïve-secret-with-accent", "line\nbreak-in-the-secret"]) {
+      expect(problem(parse, raw)).toBe("expected printable ASCII characters only (value not shown)");
+    }
   });
 });
