@@ -7,6 +7,7 @@
  *   bun run load                                            # 10M events, 100 clients, 1000 users
  *   bun run load --events 1000000 --binary dist/follower-maze
  *   bun run load --noise 0.05     # plus 5% duplicates, malformed, junk and oversized lines
+ *   bun run load --source-secret S  # the server wants `AUTH S` first; the source sends it with the first event
  */
 import { parseArgs } from "node:util";
 import { startServer } from "../support/server-process.ts";
@@ -25,6 +26,7 @@ const { values: args } = parseArgs({
     noise: { type: "string", default: "0" },
     binary: { type: "string" },
     timeout: { type: "string", default: "20000" },
+    "source-secret": { type: "string" },
   },
 });
 const options = {
@@ -45,7 +47,9 @@ console.log(
     `generated in ${((performance.now() - generating) / 1000).toFixed(1)} s`,
 );
 
-const server = await startServer(args.binary, ["--log-level", "warn", "--stats-interval", "0"]);
+const secret = args["source-secret"];
+if (secret !== undefined) workload.stream[0] = Buffer.concat([Buffer.from(`AUTH ${secret}\r\n`), workload.stream[0] as Uint8Array]);
+const server = await startServer(args.binary, ["--log-level", "warn", "--stats-interval", "0"], secret === undefined ? {} : { FOLLOWER_MAZE_SOURCE_SECRET: secret });
 const sampler = setInterval(() => server.sample(), 200);
 let status = 1;
 try {
