@@ -3,12 +3,16 @@
  * process, its flags, environment, exit statuses, error lines and signals.
  * Servers always listen on ports the OS picks.
  */
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { resolve } from "node:path";
+import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { envName } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
 import { VERSION } from "../src/version.ts";
 import { crlf, EventSource, expectStream, HOST, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
+import { selfSignedCertificate } from "./support/self-signed.ts";
 import { childEnv, type ServerProcess, startServer } from "./support/server-process.ts";
 
 // Each test spawns Bun; the harness's own waits (5 s) fail first with a clearer message.
@@ -199,4 +203,115 @@ describe("signals", () => {
       expect(server.stderr()).not.toContain("shutdown deadline passed");
     },
   );
+});
+
+describe("security options", () => {
+  const dir = mkdtempSync(join(tmpdir(), "follower-maze-cli-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tls = selfSignedCertificate();
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+  const cert = file("cert.pem", tls.cert);
+  const key = file("key.pem", tls.key);
+  const otherKey = file("other-key.pem", selfSignedCertificate().key);
+  const CLIENT_SECRET = "client-secret-from-the-environment";
+  const SOURCE_SECRET = "source-secret-from-the-environment";
+
+  test.each([
+    [[], true, true],
+    [["--tls-ports", "events"], true, false],
+    [["--tls-ports", "clients"], false, true],
+  ])("TLS from --tls-cert and --tls-key %j: marked in the startup line, events in and notifications out", async (ports, events, clients) => {
+    const server = await start(["--log-level", "debug", "--tls-cert", cert, "--tls-key", key, ...ports]);
+    const mark = (on: boolean) => (on ? " (TLS)" : "");
+    expect(server.stderr().split("\n")[0]).toBe(
+      `follower-maze ${VERSION} listening: events on ${HOST}:${server.eventPort}${mark(events)}, clients on ${HOST}:${server.clientPort}${mark(clients)}`,
+    );
+    const client = await UserClient.connect(server.clientPort, "1\r\n", { ca: clients ? tls.cert : undefined });
+    await waitFor(() => server.stderr().includes("connected as user 1\n"), "user 1 to be registered", undefined, server.stderr);
+    const source = await EventSource.connect(server.eventPort, events ? tls.cert : undefined);
+    await source.send(crlf("2|B", "1|P|5|1"));
+    await waitFor(() => client.received === crlf("1|P|5|1", "2|B"), "both events", undefined, () => JSON.stringify(client.received));
+    await source.end();
+    expect(await server.stop()).toBe(0);
+  });
+
+  test("`token` prints the token the server, given the same secret, admits", async () => {
+    const env = { FOLLOWER_MAZE_CLIENT_SECRET: CLIENT_SECRET };
+    const printed = await runCli(["token", "42"], env);
+    expect(printed).toEqual({ code: 0, stdout: `${new ClientTokens(CLIENT_SECRET).token(42)}\n`, stderr: "" });
+    expect((await runCli(["token", "--client-secret", CLIENT_SECRET, "42"])).stdout).toBe(printed.stdout);
+
+    const server = await start(["--log-level", "debug"], env);
+    const stranger = await UserClient.connect(server.clientPort, `43 ${printed.stdout}`);
+    await waitFor(() => stranger.closed, "the client with user 42's token to be closed", undefined, server.stderr);
+    expect(server.stderr()).toContain("disconnected: bad token: wrong token for user 43");
+    const client = await UserClient.connect(server.clientPort, `42 ${printed.stdout}`);
+    await waitFor(() => server.stderr().includes("connected as user 42\n"), "user 42 to be registered", undefined, server.stderr);
+    const source = await EventSource.connect(server.eventPort);
+    await source.send(crlf("1|P|5|42"));
+    await waitFor(() => client.received === crlf("1|P|5|42"), "the message", undefined, () => JSON.stringify(client.received));
+    await source.end();
+    expect(await server.stop()).toBe(0);
+  });
+
+  test("an event source must authenticate with the secret from the environment", async () => {
+    const server = await start(["--log-level", "debug"], { FOLLOWER_MAZE_SOURCE_SECRET: SOURCE_SECRET });
+    const client = await connectUser(server, 1);
+    const intruder = await EventSource.connect(server.eventPort);
+    await intruder.send(crlf("1|P|5|1")).catch(() => {});
+    await waitFor(() => intruder.closed, "the unauthenticated source to be closed", undefined, server.stderr);
+    expect(server.stderr()).toContain("disconnected: not authenticated: first line is not AUTH with the source secret");
+    const source = await EventSource.connect(server.eventPort);
+    await source.send(crlf(`AUTH ${SOURCE_SECRET}`, "1|B"));
+    await waitFor(() => client.received === crlf("1|B"), "the broadcast", undefined, () => JSON.stringify(client.received));
+    await source.end();
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).not.toContain(SOURCE_SECRET);
+  });
+
+  test("--max-clients refuses a connection over the limit", async () => {
+    const server = await start(["--log-level", "debug", "--max-clients", "1"]);
+    await connectUser(server, 1);
+    const refused = await UserClient.connect(server.clientPort, "2\r\n");
+    await waitFor(() => refused.closed, "the second connection to be closed", undefined, server.stderr);
+    expect(server.stderr()).toContain("refused: 1 client connections already open (--max-clients)");
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).toMatch(/stopped\. .*refused clients 1,/);
+  });
+
+  test.each<[string[], Record<string, string>, string]>([
+    [["--tls-cert", "cert.pem"], {}, "--tls-cert"],
+    [["--tls-key", "key.pem"], {}, "--tls-key"],
+    [["--tls-ports", "events"], {}, "--tls-ports"],
+    [["--tls-ports", "both"], {}, "--tls-ports"],
+    [["--client-secret", "too-short"], {}, "--client-secret"],
+    [[], { FOLLOWER_MAZE_SOURCE_SECRET: "too-short" }, "FOLLOWER_MAZE_SOURCE_SECRET"],
+    [["--client-secret", CLIENT_SECRET, "--source-secret", CLIENT_SECRET], {}, "--source-secret"],
+    [["--max-line-bytes", "64"], { FOLLOWER_MAZE_CLIENT_SECRET: CLIENT_SECRET }, "--max-line-bytes"],
+    [["--max-clients", "-1"], {}, "--max-clients"],
+    [["token"], { FOLLOWER_MAZE_CLIENT_SECRET: CLIENT_SECRET }, "token: expected a user id"],
+    [["token", "42"], {}, "FOLLOWER_MAZE_CLIENT_SECRET"],
+    [["token", "x"], { FOLLOWER_MAZE_CLIENT_SECRET: CLIENT_SECRET }, "token: expected a user id"],
+    [["token", "2147483648"], { FOLLOWER_MAZE_CLIENT_SECRET: CLIENT_SECRET }, "token: expected a user id"],
+    [["token", "1", "2"], { FOLLOWER_MAZE_CLIENT_SECRET: CLIENT_SECRET }, "token: unexpected argument"],
+    [["token", "--event-port", "1", "42"], { FOLLOWER_MAZE_CLIENT_SECRET: CLIENT_SECRET }, "--event-port"],
+  ])("%j %j: one line, exit 2, no secret echoed", async (args, env, naming) => {
+    const result = await runCli(args, env);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, naming);
+    expect(result.stderr).not.toContain("too-short");
+  });
+
+  test.each([
+    ["a missing certificate", () => [join(dir, "missing.pem"), key], `--tls-cert ${join(dir, "missing.pem")}: cannot read it (no such file)`],
+    ["a key that is not PEM", () => [cert, cert], `--tls-key ${cert}: not an unencrypted PEM private key`],
+    ["another certificate's key", () => [cert, otherKey], `--tls-key ${otherKey}: not the key of the certificate in ${cert}`],
+  ])("%s: one line naming the file, exit 1", async (_, files, message) => {
+    const [certFile, keyFile] = files();
+    const result = await runCli(["--event-port", "0", "--client-port", "0", "--tls-cert", certFile, "--tls-key", keyFile]);
+    expect(result).toEqual({ code: 1, stdout: "", stderr: `follower-maze: ${message}\n` });
+  });
 });

@@ -6,15 +6,16 @@
  * each client's whole stream once the barrier has arrived, since delivery is
  * in sequence order.
  */
-import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import type { ServerConfig } from "../src/net/server.ts";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import {
   crlf,
   type EventSource,
   expectedStreams,
   expectStream,
+  logLines,
   paddedPrivate,
-  TestServer,
+  serverPerTest,
+  type TestServer,
   waitFor,
   waitForBarrier,
 } from "./support/net-harness.ts";
@@ -23,26 +24,12 @@ import { Prng } from "../src/simulate/prng.ts";
 // Above the harness's own waits, so a hang fails with their message rather than a bare timeout.
 setDefaultTimeout(20_000);
 
-let current: TestServer | undefined;
-
-function serve(config: Partial<ServerConfig> = {}): TestServer {
-  current = new TestServer(config);
-  return current;
-}
-
-afterEach(async () => {
-  await current?.close();
-  current = undefined;
-});
+const serve = serverPerTest();
 
 function broadcasts(from: number, to: number): string[] {
   const lines: string[] = [];
   for (let seq = from; seq <= to; seq++) lines.push(`${seq}|B`);
   return lines;
-}
-
-function logLines(t: TestServer, pattern: RegExp): string[] {
-  return t.logs.filter((line) => pattern.test(line));
 }
 
 /** Random events over users 1..7 (6 and 7 never connect), follows weighted up so statuses have followers. */

@@ -1,20 +1,33 @@
+import { ClientTokens } from "../auth/client-tokens.ts";
 import { VERSION } from "../version.ts";
-import { type FlagTable, type FlagValues, describeFlags, parseFlags } from "./flags.ts";
+import { type FlagTable, type FlagValues, describeFlags, envName, parseFlags } from "./flags.ts";
 import { serve } from "./serve.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
 import { runSimulation } from "./simulate.ts";
 import { SIMULATE_FLAGS } from "./simulate-flags.ts";
 import { EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
+import { userId } from "./values.ts";
 
 interface Command<F extends FlagTable> {
   synopsis: string;
   summary: string;
   flags: F;
+  /** Positional arguments it takes at most. */
+  arguments: number;
+  /** Printed after the flags in --help. */
+  notes?: string;
   exits: string;
-  run(values: FlagValues<F>): Promise<number>;
+  run(values: FlagValues<F>, positionals: string[]): Promise<number>;
 }
 
 const command = <F extends FlagTable>(c: Command<F>): Command<FlagTable> => c as unknown as Command<FlagTable>;
+
+const SECRETS_NOTE = `Pass secrets in the environment, not as flags: other users of the machine can see a
+process's arguments (ps), but not its environment.
+`;
+
+/** `token` reads the secret exactly as `serve` does: same flag, same variable, same checks. */
+const TOKEN_FLAGS = { "client-secret": SERVE_FLAGS["client-secret"] };
 
 /** Subcommands; `serve` is the default, so `follower-maze --event-port 9000` serves. */
 const COMMANDS: Record<string, Command<FlagTable>> = {
@@ -22,15 +35,29 @@ const COMMANDS: Record<string, Command<FlagTable>> = {
     synopsis: "follower-maze [serve] [flags]",
     summary: "reorders a stream of social events and notifies the right connected users",
     flags: SERVE_FLAGS,
-    exits: "0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot start\n(for example a port already in use), 2 for a bad flag or environment value.",
+    arguments: 0,
+    notes: SECRETS_NOTE,
+    exits:
+      "0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot start\n(for example a port already in use, or a TLS file it cannot read or use), 2 for a bad\nflag or environment value.",
     run: serve,
   }),
   simulate: command({
     synopsis: "follower-maze simulate [flags]",
     summary: "drives a running server with a generated event stream and verifies every notification",
     flags: SIMULATE_FLAGS,
-    exits: "0 when every client received exactly its notifications, 1 when one did not (the\nreport says which, what it expected and what it got), 2 for a bad flag or when the\nserver cannot be reached.",
+    arguments: 0,
+    exits:
+      "0 when every client received exactly its notifications, 1 when one did not (the\nreport says which, what it expected and what it got), 2 for a bad flag or when the\nserver cannot be reached.",
     run: runSimulation,
+  }),
+  token: command({
+    synopsis: "follower-maze token [flags] <userId>",
+    summary: "prints the handshake token of a user, from the client secret",
+    flags: TOKEN_FLAGS,
+    arguments: 1,
+    notes: SECRETS_NOTE,
+    exits: `0 with the token printed, 2 without a client secret (${envName("client-secret")})\nor with a bad user id.`,
+    run: token,
   }),
 };
 
@@ -47,7 +74,7 @@ Flags (each may also be set by its environment variable; a flag wins over the en
 ${describeFlags(c.flags)}
   -h, --help                  print this help and exit
   -V, --version               print the version and exit
-
+${c.notes === undefined ? "" : `\n${c.notes}`}
 Exit status: ${c.exits}
 `;
 }
@@ -69,11 +96,26 @@ export async function run(argv: string[], env: Record<string, string | undefined
       process.stdout.write(`follower-maze ${VERSION}\n`);
       return EXIT_OK;
     }
-    if (parsed.positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(parsed.positionals[0])}`);
-    return await c.run(parsed.values);
+    const extra = parsed.positionals[c.arguments];
+    if (extra !== undefined) throw new UsageError(`${named ? `${name}: ` : ""}unexpected argument ${JSON.stringify(extra)}`);
+    return await c.run(parsed.values, parsed.positionals);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`follower-maze: ${error.message} (see follower-maze${named ? ` ${name}` : ""} --help)\n`);
     return EXIT_USAGE;
   }
+}
+
+async function token(values: FlagValues<typeof TOKEN_FLAGS>, [id]: string[]): Promise<number> {
+  if (id === undefined) throw new UsageError("token: expected a user id, as in: follower-maze token 42");
+  const secret = values["client-secret"];
+  if (secret === null) throw new UsageError(`token: needs the client secret in ${envName("client-secret")} (or --client-secret)`);
+  let user: number;
+  try {
+    user = userId(id);
+  } catch (problem) {
+    throw new UsageError(`token: ${String(problem)}`);
+  }
+  process.stdout.write(`${new ClientTokens(secret).token(user)}\n`);
+  return EXIT_OK;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { thrownMessage } from "../../test/support/thrown.ts";
 import { type Flag, describeFlags, envName, parseFlags } from "./flags.ts";
 import { UsageError } from "./usage-error.ts";
 import { integer } from "./values.ts";
@@ -9,13 +10,7 @@ const TABLE = {
 };
 
 function usageError(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseFlags(TABLE, argv, env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error("no usage error");
+  return thrownMessage(() => parseFlags(TABLE, argv, env), UsageError);
 }
 
 describe("parseFlags", () => {

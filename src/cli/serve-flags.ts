@@ -1,14 +1,64 @@
 import { LOG_LEVELS } from "../log/logger.ts";
 import type { Flag } from "./flags.ts";
-import { bytes, delimiter, host, integer, milliseconds, oneOf, port, sequenceNumber } from "./values.ts";
+import { bytes, delimiter, file, host, integer, milliseconds, oneOf, port, secret, sequenceNumber, setOf } from "./values.ts";
 
 const MiB = 1024 * 1024;
+
+/** The ports TLS can be turned on for. */
+export const TLS_PORTS = ["events", "clients"] as const;
+export type TlsPort = (typeof TLS_PORTS)[number];
 
 /** Every flag of `follower-maze serve`; --help and the README are generated from and checked against this table. */
 export const SERVE_FLAGS = {
   "event-port": { value: "N", help: "port event sources connect to (0: any free port)", default: 9090, parse: port } as Flag<number>,
   "client-port": { value: "N", help: "port user clients connect to (0: any free port)", default: 9099, parse: port } as Flag<number>,
-  host: { value: "ADDR", help: "address both ports listen on (the protocol has no authentication)", default: "127.0.0.1", parse: host } as Flag<string>,
+  host: {
+    value: "ADDR",
+    help: "address both ports listen on (off loopback, use TLS and the secrets)",
+    default: "127.0.0.1",
+    parse: host,
+  } as Flag<string>,
+  "tls-cert": {
+    value: "FILE",
+    help: "serve TLS with this PEM certificate (chain); needs --tls-key",
+    default: null,
+    parse: file,
+    shownDefault: "none",
+  } as Flag<string | null>,
+  "tls-key": {
+    value: "FILE",
+    help: "unencrypted PEM private key of --tls-cert",
+    default: null,
+    parse: file,
+    shownDefault: "none",
+  } as Flag<string | null>,
+  "tls-ports": {
+    value: "PORTS",
+    help: "which ports use TLS, given --tls-cert: events, clients or events,clients",
+    default: null,
+    parse: setOf(TLS_PORTS),
+    shownDefault: "events,clients",
+  } as Flag<TlsPort[] | null>,
+  "client-secret": {
+    value: "SECRET",
+    help: "clients must send `<id> <token>`; see `follower-maze token`",
+    default: null,
+    parse: secret(16, 256),
+    shownDefault: "none",
+  } as Flag<string | null>,
+  "source-secret": {
+    value: "SECRET",
+    help: "event sources must first send `AUTH <secret>`",
+    default: null,
+    parse: secret(16, 256),
+    shownDefault: "none",
+  } as Flag<string | null>,
+  "max-clients": {
+    value: "N",
+    help: "client connections at once, handshakes in progress included (0: no limit)",
+    default: 0,
+    parse: integer(0, 2 ** 31 - 1),
+  } as Flag<number>,
   delimiter: { value: "C", help: "single-byte field separator of event lines", default: 0x7c, parse: delimiter, shownDefault: "|" } as Flag<number>,
   "start-seq": { value: "N", help: "first sequence number to deliver", default: 1, parse: sequenceNumber } as Flag<number>,
   "max-pending": {
@@ -31,7 +81,7 @@ export const SERVE_FLAGS = {
   } as Flag<number>,
   "handshake-timeout": {
     value: "MS",
-    help: "time a client has to send its user id",
+    help: "time a client has to send its user id (a source its AUTH line), TLS handshake included",
     default: 10_000,
     parse: milliseconds(1),
   } as Flag<number>,

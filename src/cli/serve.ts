@@ -2,41 +2,21 @@ import { Logger } from "../log/logger.ts";
 import { ListenError, formatAddress } from "../net/listen.ts";
 import { Server, statsLine } from "../net/server.ts";
 import { VERSION } from "../version.ts";
-import type { FlagValues } from "./flags.ts";
-import type { SERVE_FLAGS } from "./serve-flags.ts";
-import { EXIT_FAILURE, EXIT_OK, UsageError } from "./usage-error.ts";
-
-export type ServeOptions = FlagValues<typeof SERVE_FLAGS>;
+import { type ServeOptions, serverConfig } from "./serve-config.ts";
+import { TlsFileError } from "./tls-files.ts";
+import { EXIT_FAILURE, EXIT_OK } from "./usage-error.ts";
 
 /**
  * Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
  * Resolves to the process exit status.
  */
 export async function serve(options: ServeOptions): Promise<number> {
-  if (options["max-client-buffer"] < options["max-line-bytes"] + 2) {
-    throw new UsageError(`--max-client-buffer: must hold at least one line (--max-line-bytes + 2 = ${options["max-line-bytes"] + 2} bytes)`);
-  }
   const log = new Logger(options["log-level"]);
   let server: Server;
   try {
-    server = new Server(
-      {
-        host: options.host,
-        eventPort: options["event-port"],
-        clientPort: options["client-port"],
-        delimiter: options.delimiter,
-        startSeq: options["start-seq"],
-        maxPending: options["max-pending"],
-        gapTimeoutMs: options["gap-timeout"],
-        maxLineBytes: options["max-line-bytes"],
-        handshakeTimeoutMs: options["handshake-timeout"],
-        maxClientBuffer: options["max-client-buffer"],
-        statsIntervalMs: options["stats-interval"],
-      },
-      log,
-    );
+    server = new Server(serverConfig(options), log);
   } catch (error) {
-    if (error instanceof ListenError) {
+    if (error instanceof ListenError || error instanceof TlsFileError) {
       process.stderr.write(`follower-maze: ${error.message}\n`);
       return EXIT_FAILURE;
     }
@@ -63,8 +43,10 @@ export async function serve(options: ServeOptions): Promise<number> {
   // Always printed, whatever the log level: scripts and tests read the ports from it.
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.
+  const where = (port: number, tls: boolean) => `${formatAddress(options.host, port)}${tls ? " (TLS)" : ""}`;
   process.stderr.write(
-    `follower-maze ${VERSION} listening: events on ${formatAddress(options.host, server.eventPort)}, clients on ${formatAddress(options.host, server.clientPort)}\n`,
+    `follower-maze ${VERSION} listening: events on ${where(server.eventPort, server.config.eventTls !== null)}, ` +
+      `clients on ${where(server.clientPort, server.config.clientTls !== null)}\n`,
   );
   return stopped.promise;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytes, delimiter, fraction, host, integer, oneOf, port, sequenceNumber, weights } from "./values.ts";
+import { bytes, delimiter, file, fraction, host, integer, oneOf, port, secret, sequenceNumber, setOf, userId, weights } from "./values.ts";
 
 function problem(parse: (raw: string) => unknown, raw: string): string {
   try {
@@ -82,6 +82,35 @@ describe("value parsers", () => {
     const parse = weights(["F", "U", "B"] as const, 100);
     for (const raw of ["", "X=1", "F=1,", "F=-1", "F=1.5", "F", "=3", "F=1;B=2", "F1", "FU=1"]) {
       expect(problem(parse, raw)).toBe(`expected weights such as F=1,U=2,B=3 (keys F, U, B), got ${JSON.stringify(raw)}`);
+    }
+  });
+
+  test("user ids: 0 to 2^31-1", () => {
+    expect([userId("0"), userId("007"), userId("2147483647")]).toEqual([0, 7, 2147483647]);
+    expect(problem(userId, "2147483648")).toBe("expected a user id from 0 to 2147483647, got 2147483648");
+  });
+
+  test("setOf: distinct choices separated by commas, in any order", () => {
+    const parse = setOf(["events", "clients"] as const);
+    expect([parse("events"), parse("clients,events")]).toEqual([["events"], ["clients", "events"]]);
+    for (const raw of ["", "events,", "events,events", "events clients", "all"]) {
+      expect(problem(parse, raw)).toBe(`expected one or more of events, clients, separated by commas, got ${JSON.stringify(raw)}`);
+    }
+  });
+
+  test("file: any name but an empty one", () => {
+    expect(file("cert.pem")).toBe("cert.pem");
+    expect(problem(file, "")).toBe("expected a file name");
+  });
+
+  test("secret: printable ASCII of a bounded length, never echoed back", () => {
+    const parse = secret(16, 32);
+    expect(parse("correct horse battery staple")).toBe("correct horse battery staple");
+    expect(parse("!~".repeat(8))).toBe("!~".repeat(8));
+    expect(problem(parse, "too-short-15chr")).toBe("expected 16 to 32 characters, got 15 (value not shown)");
+    expect(problem(parse, "x".repeat(33))).toBe("expected 16 to 32 characters, got 33 (value not shown)");
+    for (const raw of ["tab\tin-the-secret-here", "naïve-secret-with-accent", "line\nbreak-in-the-secret"]) {
+      expect(problem(parse, raw)).toBe("expected printable ASCII characters only (value not shown)");
     }
   });
 });

@@ -1,4 +1,4 @@
-import { MAX_SEQ } from "../protocol/ascii.ts";
+import { MAX_SEQ, MAX_USER_ID } from "../protocol/ascii.ts";
 
 /**
  * Parsers for flag and environment values. Each returns the value or throws
@@ -18,6 +18,7 @@ export function integer(min: number, max: number, what = "a whole number"): Valu
 export const port = integer(0, 65535, "a port number");
 export const milliseconds = (min: number): ValueParser<number> => integer(min, 2 ** 31 - 1, "milliseconds");
 export const sequenceNumber = integer(1, MAX_SEQ, "a sequence number");
+export const userId = integer(0, MAX_USER_ID, "a user id");
 
 const UNITS: Record<string, number> = { "": 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
 
@@ -40,6 +41,18 @@ export const delimiter: ValueParser<number> = (raw) => {
   if ((code >= 0x30 && code <= 0x39) || code === 0x0a || code === 0x0d) throw `a digit or line break cannot separate fields, got ${JSON.stringify(raw)}`;
   return code;
 };
+
+/** A comma-separated list of distinct `choices`, in any order: `events`, `clients,events`. */
+export function setOf<T extends string>(choices: readonly T[]): ValueParser<T[]> {
+  return (raw) => {
+    const items = raw.split(",");
+    const unknown = items.find((item) => !(choices as readonly string[]).includes(item));
+    if (unknown !== undefined || new Set(items).size < items.length) {
+      throw `expected one or more of ${choices.join(", ")}, separated by commas, got ${JSON.stringify(raw)}`;
+    }
+    return items as T[];
+  };
+}
 
 export function oneOf<T extends string>(choices: readonly T[]): ValueParser<T> {
   return (raw) => {
@@ -82,5 +95,23 @@ export function weights<K extends string>(keys: readonly K[], maxTotal: number):
     const total = keys.reduce((sum, key) => sum + result[key], 0);
     if (total === 0 || total > maxTotal) throw `weights must add up to between 1 and ${maxTotal}, got ${total}`;
     return result;
+  };
+}
+
+export const file: ValueParser<string> = (raw) => {
+  if (raw === "") throw "expected a file name";
+  return raw;
+};
+
+/**
+ * A shared secret: printable ASCII, so every tool agrees on its bytes
+ * whatever its character encoding, and long enough that holding a token does not let a user
+ * recover it by brute force. Errors never repeat the value.
+ */
+export function secret(minLength: number, maxLength: number): ValueParser<string> {
+  return (raw) => {
+    if (!/^[\x20-\x7e]*$/.test(raw)) throw "expected printable ASCII characters only (value not shown)";
+    if (raw.length < minLength || raw.length > maxLength) throw `expected ${minLength} to ${maxLength} characters, got ${raw.length} (value not shown)`;
+    return raw;
   };
 }

@@ -1,22 +1,25 @@
 import type { Socket, TCPSocketListener } from "bun";
+import { type ClientTokens, TOKEN_HEX_DIGITS, type TokenProblem } from "../auth/client-tokens.ts";
 import type { UserIndex } from "../graph/user-index.ts";
 import { quote } from "../log/quote.ts";
-import { MAX_USER_ID, scanDecimal } from "../protocol/ascii.ts";
+import { MAX_USER_ID, SPACE, scanDecimal, scanEnd } from "../protocol/ascii.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
 import type { ClientDirectory } from "../routing/client-directory.ts";
 import type { Outbox } from "../routing/outbox.ts";
-import { formatAddress, listen } from "./listen.ts";
+import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
 export type ClientSocket = Socket<ClientConnection>;
 
 /** Idle time before TCP starts probing a silent client connection. */
 const KEEPALIVE_MS = 60_000;
-export type RejectReason = "bad handshake" | "handshake timeout";
+export type RejectReason = "bad handshake" | "bad token" | "handshake timeout" | "TLS handshake failed";
 
 /** What the client side tells the rest of the server; every call is per connection, never per event. */
 export interface ClientHooks {
   joined(userId: number, remote: string): void;
   rejected(remote: string, reason: RejectReason, detail: string): void;
+  /** Closed on arrival: `limit` connections were already open. */
+  refused(remote: string, limit: number): void;
   slow(userId: number, remote: string, limit: number): void;
   left(userId: number, remote: string): void;
   /** A socket error, or an exception thrown while handling this client. */
@@ -26,7 +29,11 @@ export interface ClientHooks {
 export class ClientCounters {
   accepted = 0;
   badHandshakes = 0;
+  badTokens = 0;
   handshakeTimeouts = 0;
+  tlsFailures = 0;
+  /** Closed on arrival by --max-clients. */
+  refused = 0;
   slowDisconnects = 0;
   disconnects = 0;
 }
@@ -36,6 +43,8 @@ export class ClientConnection implements LineSink {
   outbox: Outbox<ClientSocket> | null = null;
   userId = -1;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once: a TLS failure can be reported for a connection already rejected for its timeout. */
+  rejected = false;
   readonly framer: LineFramer;
   /** The handshake line has been seen (accepted or not); later input is ignored. */
   private answered = false;
@@ -49,12 +58,27 @@ export class ClientConnection implements LineSink {
     this.framer = new LineFramer(maxLineBytes, this);
   }
 
+  /** The handshake: `<userId>`, or `<userId> <token>` when the gateway checks tokens. */
   line(buf: Uint8Array, start: number, end: number): void {
     if (this.answered) return;
     this.answered = true;
-    const userId = scanDecimal(buf, start, end, -1, MAX_USER_ID);
-    if (userId < 0) this.gateway.reject(this, "bad handshake", `first line ${quote(buf.subarray(start, end), 40)} is not a user id`);
-    else this.gateway.admit(this, userId);
+    const tokens = this.gateway.tokens;
+    if (tokens === null) {
+      const userId = scanDecimal(buf, start, end, -1, MAX_USER_ID);
+      if (userId < 0) this.gateway.reject(this, "bad handshake", `first line ${quote(buf.subarray(start, end), 40)} is not a user id`);
+      else this.gateway.admit(this, userId);
+      return;
+    }
+    const userId = scanDecimal(buf, start, end, SPACE, MAX_USER_ID);
+    if (userId < 0) {
+      // Only the id field is shown: the rest of the line may be a token, even a valid one.
+      const idEnd = buf.subarray(start, end).indexOf(SPACE);
+      this.gateway.reject(this, "bad handshake", `first line does not start with a user id: ${quote(buf.subarray(start, idEnd < 0 ? end : start + idEnd), 40)}`);
+      return;
+    }
+    const problem = tokens.check(userId, buf, scanEnd < end ? scanEnd + 1 : end, end);
+    if (problem === null) this.gateway.admit(this, userId);
+    else this.gateway.reject(this, "bad token", `${TOKEN_PROBLEMS[problem]} for user ${userId}`);
   }
 
   oversized(length: number): void {
@@ -64,9 +88,27 @@ export class ClientConnection implements LineSink {
   }
 }
 
+const REJECT_COUNTERS: Record<RejectReason, "badHandshakes" | "badTokens" | "handshakeTimeouts" | "tlsFailures"> = {
+  "bad handshake": "badHandshakes",
+  "bad token": "badTokens",
+  "handshake timeout": "handshakeTimeouts",
+  "TLS handshake failed": "tlsFailures",
+};
+
+const TOKEN_PROBLEMS: Record<TokenProblem, string> = {
+  missing: "no token",
+  malformed: `token is not ${TOKEN_HEX_DIGITS} hex digits`,
+  wrong: "wrong token",
+};
+
 export interface ClientGatewayOptions {
   maxLineBytes: number;
   handshakeTimeoutMs: number;
+  tls: TlsCredentials | null;
+  /** When set, the handshake must carry the user's token. */
+  tokens: ClientTokens | null;
+  /** Open connections at most, those still in their handshake included; 0 is no limit. */
+  maxClients: number;
 }
 
 /**
@@ -80,6 +122,8 @@ export class ClientGateway {
   readonly counters = new ClientCounters();
   private readonly listener: TCPSocketListener<ClientConnection>;
   private readonly sockets = new Set<ClientSocket>();
+  readonly tokens: ClientTokens | null;
+  private readonly maxClients: number;
   private onFlushed: (() => void) | null = null;
 
   constructor(
@@ -90,7 +134,9 @@ export class ClientGateway {
     private readonly clients: ClientDirectory<ClientSocket>,
     private readonly hooks: ClientHooks,
   ) {
-    this.listener = listen<ClientConnection>("client", host, port, {
+    this.tokens = options.tokens;
+    this.maxClients = options.maxClients > 0 ? options.maxClients : Infinity;
+    this.listener = listen<ClientConnection>("client", host, port, options.tls, {
       open: (socket) => this.opened(socket),
       data(socket, chunk: Uint8Array) {
         // After the handshake a client only reads; anything it sends is ignored.
@@ -105,6 +151,10 @@ export class ClientGateway {
       error: (socket, error) => {
         // Only reports: after a socket error `close` follows and does the bookkeeping.
         this.hooks.failed(socket.data?.remote ?? "(unknown)", error);
+      },
+      // TLS only. A connection refused by --max-clients has no data to report on.
+      handshake: (socket, success, authorizationError) => {
+        if (!success && socket.data !== undefined) this.reject(socket.data, "TLS handshake failed", authorizationError?.message ?? "no detail");
       },
     });
   }
@@ -137,9 +187,10 @@ export class ClientGateway {
   }
 
   reject(connection: ClientConnection, reason: RejectReason, detail: string): void {
+    if (connection.rejected) return;
+    connection.rejected = true;
     clearTimeout(connection.timer);
-    if (reason === "bad handshake") this.counters.badHandshakes++;
-    else this.counters.handshakeTimeouts++;
+    this.counters[REJECT_COUNTERS[reason]]++;
     this.hooks.rejected(connection.remote, reason, detail);
     connection.socket.end();
   }
@@ -179,7 +230,15 @@ export class ClientGateway {
   }
 
   private opened(socket: ClientSocket): void {
-    const connection = new ClientConnection(socket, formatAddress(socket.remoteAddress, socket.remotePort), this.options.maxLineBytes, this);
+    const remote = formatAddress(socket.remoteAddress, socket.remotePort);
+    // Before anything is allocated for it: the limit is what bounds memory held by connections.
+    if (this.sockets.size >= this.maxClients) {
+      this.counters.refused++;
+      this.hooks.refused(remote, this.maxClients);
+      socket.end();
+      return;
+    }
+    const connection = new ClientConnection(socket, remote, this.options.maxLineBytes, this);
     socket.data = connection;
     this.sockets.add(socket);
     // Writes are already batched per read, so Nagle would only add latency.

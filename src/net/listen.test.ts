@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
+import { selfSignedCertificate } from "../../test/support/self-signed.ts";
 import { ListenError, formatAddress, listen } from "./listen.ts";
 
 const open: TCPSocketListener<unknown>[] = [];
@@ -17,11 +18,11 @@ describe("formatAddress", () => {
 
 describe("listen", () => {
   test("a port in use is one line naming the role and the port", () => {
-    const first = listen("event", "127.0.0.1", 0, { data() {} });
+    const first = listen("event", "127.0.0.1", 0, null, { data() {} });
     open.push(first);
     let error: unknown;
     try {
-      open.push(listen("client", "127.0.0.1", first.port, { data() {} }));
+      open.push(listen("client", "127.0.0.1", first.port, null, { data() {} }));
     } catch (caught) {
       error = caught;
     }
@@ -31,6 +32,12 @@ describe("listen", () => {
 
   test("an address that is not this machine's says so", () => {
     // 192.0.2.0/24 is reserved for documentation: never a local address, and binding sends nothing.
-    expect(() => open.push(listen("event", "192.0.2.1", 0, { data() {} }))).toThrow("192.0.2.1 is not an address of this machine");
+    expect(() => open.push(listen("event", "192.0.2.1", 0, null, { data() {} }))).toThrow("192.0.2.1 is not an address of this machine");
+  });
+
+  test("a certificate and key TLS will not use is one line naming the role", () => {
+    const { cert } = selfSignedCertificate();
+    const { key } = selfSignedCertificate();
+    expect(() => open.push(listen("event", "127.0.0.1", 0, { cert, key }, { data() {} }))).toThrow(/^event port: TLS rejected the certificate or key: .*KEY_VALUES_MISMATCH/);
   });
 });

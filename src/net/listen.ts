@@ -5,16 +5,23 @@ export function formatAddress(host: string, port: number): string {
   return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
+/** PEM certificate chain and private key a listener serves TLS with. */
+export interface TlsCredentials {
+  cert: string;
+  key: string;
+}
+
 /** A listener could not be opened; the message is fit for the operator as is. */
 export class ListenError extends Error {
   override readonly name = "ListenError";
 }
 
 /**
- * Bun.listen with reads delivered as plain Uint8Arrays and failures turned
- * into one-line messages naming the role, port and address.
+ * Bun.listen with reads delivered as plain Uint8Arrays, TLS when given
+ * credentials, and failures turned into one-line messages naming the role,
+ * port and address.
  */
-export function listen<T>(role: string, hostname: string, port: number, socket: SocketHandler<T>): TCPSocketListener<T> {
+export function listen<T>(role: string, hostname: string, port: number, tls: TlsCredentials | null, socket: SocketHandler<T>): TCPSocketListener<T> {
   try {
     return Bun.listen<T>({
       hostname,
@@ -22,12 +29,14 @@ export function listen<T>(role: string, hostname: string, port: number, socket: 
       // Without it another process may bind the same port and silently split our traffic.
       exclusive: true,
       socket: { ...socket, binaryType: "uint8array" },
+      ...(tls === null ? {} : { tls }),
     });
   } catch (error) {
     const code = (error as { code?: string }).code;
     const where = formatAddress(hostname, port);
     if (code === "EADDRINUSE") throw new ListenError(`${role} port ${port} is already in use (${where})`);
     if (code === "EACCES") throw new ListenError(`no permission to listen on ${role} port ${port} (${where})`);
+    if (code?.startsWith("ERR_OSSL")) throw new ListenError(`${role} port: TLS rejected the certificate or key: ${(error as Error).message}`);
     if (code === "EADDRNOTAVAIL") throw new ListenError(`cannot listen on ${where}: ${hostname} is not an address of this machine`);
     throw new ListenError(`cannot listen on ${role} port ${port} (${where}): ${(error as Error).message}`);
   }

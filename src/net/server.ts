@@ -1,3 +1,5 @@
+import { ClientTokens } from "../auth/client-tokens.ts";
+import { SourceSecret } from "../auth/source-secret.ts";
 import { Engine, type EngineObserver } from "../engine/engine.ts";
 import { FollowerTable } from "../graph/follower-table.ts";
 import { UserIndex } from "../graph/user-index.ts";
@@ -8,6 +10,7 @@ import { ClientDirectory } from "../routing/client-directory.ts";
 import { Router } from "../routing/router.ts";
 import { ClientGateway, type ClientHooks, type ClientSocket } from "./client-gateway.ts";
 import { EventSources, type EventSourceHooks } from "./event-sources.ts";
+import type { TlsCredentials } from "./listen.ts";
 
 export interface ServerConfig {
   host: string;
@@ -24,6 +27,16 @@ export interface ServerConfig {
   maxClientBuffer: number;
   /** How often counters are logged at info level; 0 turns it off. */
   statsIntervalMs: number;
+  /** Serve the event port over TLS with these; null: plain TCP. */
+  eventTls: TlsCredentials | null;
+  /** Serve the client port over TLS with these; null: plain TCP. */
+  clientTls: TlsCredentials | null;
+  /** Clients must send `<userId> <token>`, the token keyed with this; null: a user id alone. */
+  clientSecret: string | null;
+  /** Event sources must first send `AUTH <secret>`; null: every source is trusted. */
+  sourceSecret: string | null;
+  /** Client connections open at once, handshakes included; 0 is no limit. */
+  maxClients: number;
 }
 
 /** A point-in-time view of the server's counters and gauges. */
@@ -44,7 +57,12 @@ export interface ServerStats {
   users: number;
   slowDisconnects: number;
   badHandshakes: number;
+  badTokens: number;
   handshakeTimeouts: number;
+  clientsRefused: number;
+  sourcesRejected: number;
+  /** Failed TLS handshakes on either port. */
+  tlsFailures: number;
   queuedBytes: number;
 }
 
@@ -62,6 +80,8 @@ export class Server {
   private readonly gateway: ClientGateway;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   private truncated = 0;
+  private sourcesRejected = 0;
+  private sourceTlsFailures = 0;
   private closing: Promise<boolean> | null = null;
   /** A source hovering at the bound would otherwise log a pause and a resume per read. */
   private readonly backPressureLog: RateLimitedLog;
@@ -78,12 +98,30 @@ export class Server {
       this.router,
       engineLog(log),
     );
-    this.sources = new EventSources(config.host, config.eventPort, config.maxLineBytes, this.engine, this.sourceHooks());
+    this.sources = new EventSources(
+      {
+        host: config.host,
+        port: config.eventPort,
+        maxLineBytes: config.maxLineBytes,
+        tls: config.eventTls,
+        secret: config.sourceSecret === null ? null : new SourceSecret(config.sourceSecret),
+        // A source gets as long for its TLS handshake and AUTH line as a client has for its handshake.
+        handshakeTimeoutMs: config.handshakeTimeoutMs,
+      },
+      this.engine,
+      this.sourceHooks(),
+    );
     try {
       this.gateway = new ClientGateway(
         config.host,
         config.clientPort,
-        { maxLineBytes: config.maxLineBytes, handshakeTimeoutMs: config.handshakeTimeoutMs },
+        {
+          maxLineBytes: config.maxLineBytes,
+          handshakeTimeoutMs: config.handshakeTimeoutMs,
+          tls: config.clientTls,
+          tokens: config.clientSecret === null ? null : new ClientTokens(config.clientSecret),
+          maxClients: config.maxClients,
+        },
         this.users,
         this.clients,
         clientLog(log),
@@ -124,7 +162,11 @@ export class Server {
       users: this.clients.users,
       slowDisconnects: g.slowDisconnects,
       badHandshakes: g.badHandshakes,
+      badTokens: g.badTokens,
       handshakeTimeouts: g.handshakeTimeouts,
+      clientsRefused: g.refused,
+      sourcesRejected: this.sourcesRejected,
+      tlsFailures: g.tlsFailures + this.sourceTlsFailures,
       queuedBytes: this.clients.queuedBytes(),
     };
   }
@@ -166,6 +208,7 @@ export class Server {
   };
 
   private sourceHooks(): EventSourceHooks {
+    const rejected = new RateLimitedLog(this.log, "warn", "rejected event sources");
     return {
       afterRead: this.afterRead,
       opened: (remote) => this.log.info(`event source connected from ${remote}`),
@@ -175,6 +218,11 @@ export class Server {
           this.log.warn(`event source ${remote} closed in the middle of a line: dropped its last ${droppedBytes} bytes`);
         }
         this.log.info(`event source ${remote} disconnected`);
+      },
+      rejected: (remote, reason, detail) => {
+        if (reason === "TLS handshake failed") this.sourceTlsFailures++;
+        else this.sourcesRejected++;
+        rejected.log(() => `event source ${remote} disconnected: ${reason}: ${detail}`);
       },
       failed: (remote, error) => reportFailure(this.log, `event source ${remote}`, error),
     };
@@ -213,7 +261,8 @@ export function statsLine(s: ServerStats): string {
     `events in ${s.linesRead}, applied ${s.eventsApplied}, pending ${s.pending} (next seq ${s.nextSeq}${s.sourcesPaused ? ", sources paused" : ""}); ` +
     `notifications ${s.notifications}; sources ${s.eventSources}, clients ${s.clients} (${s.users} users), queued ${s.queuedBytes} B; ` +
     `dropped: malformed ${s.malformed}, oversized ${s.oversized}, duplicates ${s.duplicates}, skipped ${s.skipped}, truncated ${s.truncated}, ` +
-    `slow clients ${s.slowDisconnects}, bad handshakes ${s.badHandshakes}, handshake timeouts ${s.handshakeTimeouts}`
+    `slow clients ${s.slowDisconnects}, bad handshakes ${s.badHandshakes}, bad tokens ${s.badTokens}, handshake timeouts ${s.handshakeTimeouts}, ` +
+    `refused clients ${s.clientsRefused}, rejected sources ${s.sourcesRejected}, TLS failures ${s.tlsFailures}`
   );
 }
 
@@ -239,9 +288,12 @@ function engineLog(log: Logger): EngineObserver {
 
 function clientLog(log: Logger): ClientHooks {
   const rejected = new RateLimitedLog(log, "warn", "rejected clients");
+  // Apart from the rejections, so a flood of connections cannot hide a bad handshake.
+  const refused = new RateLimitedLog(log, "warn", "refused clients");
   return {
     joined: (userId, remote) => log.debug(`client ${remote} connected as user ${userId}`),
     rejected: (remote, reason, detail) => rejected.log(() => `client ${remote} disconnected: ${reason}: ${detail}`),
+    refused: (remote, limit) => refused.log(() => `client ${remote} refused: ${limit} client connections already open (--max-clients)`),
     slow: (userId, remote, limit) =>
       log.warn(`client ${remote} (user ${userId}) disconnected: not reading, over ${limit} bytes of notifications queued (--max-client-buffer)`),
     left: (userId, remote) => log.debug(`client ${remote} (user ${userId}) disconnected`),

@@ -1,5 +1,6 @@
 export const LF = 0x0a;
 export const CR = 0x0d;
+export const SPACE = 0x20;
 
 /** Sequence numbers are exact doubles: 1 … 2^53−1. */
 export const MAX_SEQ = Number.MAX_SAFE_INTEGER;

@@ -243,6 +243,39 @@ describe("LineFramer: reset", () => {
   });
 });
 
+describe("LineFramer: redirect", () => {
+  /** Takes the first line itself, then redirects to `next` and passes on whatever still reaches it. */
+  class Gate extends Collector {
+    framer!: LineFramer;
+    passedOn = 0;
+    constructor(readonly next: Collector) {
+      super();
+    }
+    override line(buf: Uint8Array, start: number, end: number): void {
+      if (this.events.length > 0) {
+        this.passedOn++;
+        this.next.line(buf, start, end);
+        return;
+      }
+      super.line(buf, start, end);
+      this.framer.redirect(this.next);
+    }
+  }
+
+  test.each([
+    ["the first line inside one read", ["AUTH\n1|B\n2|B\n", "3|B\n"], 2],
+    ["the first line spanning reads", ["AU", "TH\n1|B\n2|B\n", "3|B\n"], 0],
+  ])("with %s, the next push goes straight to the new sink", (_, chunks, passedOn) => {
+    const next = new Collector();
+    const gate = new Gate(next);
+    gate.framer = new LineFramer(100, gate);
+    for (const chunk of chunks) gate.framer.push(bytes(chunk));
+    expect(gate.events).toEqual(lines("AUTH"));
+    expect(next.events).toEqual(lines("1|B", "2|B", "3|B"));
+    expect(gate.passedOn).toBe(passedOn);
+  });
+});
+
 describe("LineFramer: randomized against a reference splitter", () => {
   test("random lines, terminators and chunkings", () => {
     const prng = new Prng(20240611);

@@ -26,8 +26,17 @@ export class LineFramer {
 
   constructor(
     private readonly maxLineBytes: number,
-    private readonly sink: LineSink,
+    private sink: LineSink,
   ) {}
+
+  /**
+   * Sends lines to `sink` from the next push on. Lines left in a push that
+   * is under way may still reach the old sink, so a sink that redirects
+   * from inside `line` must pass on what it gets afterwards.
+   */
+  redirect(sink: LineSink): void {
+    this.sink = sink;
+  }
 
   /** Bytes held of an unterminated line. */
   get pendingBytes(): number {

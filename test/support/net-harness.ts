@@ -3,7 +3,10 @@
  * and event sources over real TCP, and `waitFor`, the only way these tests
  * synchronise with the server (never a fixed sleep).
  */
-import type { Socket } from "bun";
+import { afterEach } from "bun:test";
+import type { Socket, SocketHandler } from "bun";
+import { ClientTokens } from "../../src/auth/client-tokens.ts";
+import { AUTH_PREFIX } from "../../src/auth/source-secret.ts";
 import { Logger } from "../../src/log/logger.ts";
 import { Server, type ServerConfig, type ServerStats } from "../../src/net/server.ts";
 import { ReferenceModel } from "./reference-model.ts";
@@ -24,6 +27,35 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
     }
     await Bun.sleep(2);
   }
+}
+
+/**
+ * Connects to `port`, over TLS when `ca` (a PEM certificate to trust) is
+ * given, and resolves once data can flow: for TLS, after a verified
+ * handshake (Bun takes no bytes before it).
+ */
+async function connect<T>(port: number, data: T, socket: SocketHandler<T, "buffer">, ca: string | undefined): Promise<Socket<T>> {
+  if (ca === undefined) return Bun.connect<T>({ hostname: HOST, port, data, socket });
+  const secured = Promise.withResolvers<void>();
+  const connected = await Bun.connect<T>({
+    hostname: HOST,
+    port,
+    data,
+    tls: { ca },
+    socket: {
+      ...socket,
+      handshake(_, success, authorizationError) {
+        if (success && authorizationError === null) secured.resolve();
+        else secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+      },
+      close(closing, error) {
+        secured.reject(new Error("closed during the TLS handshake"));
+        socket.close?.(closing, error);
+      },
+    },
+  });
+  await secured.promise;
+  return connected;
 }
 
 /** Each line followed by CRLF: how notifications arrive, and how tests send events. */
@@ -48,14 +80,14 @@ export class UserClient {
    * Connects and sends `handshake` as is (pass the line with its terminator,
    * or nothing to stay silent). `paused` stops reading from the start, so the
    * server's writes pile up in the kernel and then in its own outbox.
+   * `ca` connects over TLS, trusting that certificate.
    */
-  static async connect(port: number, handshake: string | null, options: { paused?: boolean; label?: string } = {}): Promise<UserClient> {
+  static async connect(port: number, handshake: string | null, options: { paused?: boolean; label?: string; ca?: string } = {}): Promise<UserClient> {
     const client = new UserClient(options.label ?? JSON.stringify(handshake));
-    client.socket = await Bun.connect<UserClient>({
-      hostname: HOST,
+    client.socket = await connect<UserClient>(
       port,
-      data: client,
-      socket: {
+      client,
+      {
         binaryType: "buffer",
         data(socket, chunk: Buffer) {
           socket.data.received += chunk.toString("latin1");
@@ -68,7 +100,8 @@ export class UserClient {
           // `close` follows.
         },
       },
-    });
+      options.ca,
+    );
     if (options.paused) client.socket.pause();
     if (handshake !== null) client.socket.write(handshake);
     return client;
@@ -114,13 +147,13 @@ export class EventSource {
     this.closedPromise = new Promise((resolve) => (this.onClose = resolve));
   }
 
-  static async connect(port: number): Promise<EventSource> {
+  /** `ca` connects over TLS, trusting that certificate. */
+  static async connect(port: number, ca?: string): Promise<EventSource> {
     const source = new EventSource();
-    source.socket = await Bun.connect<EventSource>({
-      hostname: HOST,
+    source.socket = await connect<EventSource>(
       port,
-      data: source,
-      socket: {
+      source,
+      {
         drain(socket) {
           socket.data.pump();
         },
@@ -133,7 +166,8 @@ export class EventSource {
           // `close` follows.
         },
       },
-    });
+      ca,
+    );
     return source;
   }
 
@@ -189,9 +223,19 @@ export const TEST_CONFIG: ServerConfig = {
   handshakeTimeoutMs: 5_000,
   maxClientBuffer: 4 * 1024 * 1024,
   statsIntervalMs: 0,
+  eventTls: null,
+  clientTls: null,
+  clientSecret: null,
+  sourceSecret: null,
+  maxClients: 0,
 };
 
-/** An in-process server on free ports, with its log lines in `logs` and everything it hands out closed by `close`. */
+/**
+ * An in-process server on free ports, with its log lines in `logs` and
+ * everything it hands out closed by `close`. Its clients and sources use
+ * whatever the configuration asks for (TLS trusting the server's own
+ * certificate, tokens, the AUTH line), so any test runs with those on.
+ */
 export class TestServer {
   readonly server: Server;
   readonly logs: string[] = [];
@@ -224,23 +268,34 @@ export class TestServer {
 
   async user(id: number, options: { paused?: boolean } = {}): Promise<UserClient> {
     const before = this.stats().clients;
-    const client = await this.rawClient(`${id}\r\n`, { ...options, label: `user ${id}` });
+    const secret = this.server.config.clientSecret;
+    const token = secret === null ? "" : ` ${new ClientTokens(secret).token(id)}`;
+    const client = await this.rawClient(`${id}${token}\r\n`, { ...options, label: `user ${id}` });
     await this.waitStats((s) => s.clients === before + 1, `user ${id} to be registered`);
     return client;
   }
 
   /** A client whose handshake is whatever the test says, not waited for. */
   async rawClient(handshake: string | null, options: { paused?: boolean; label?: string } = {}): Promise<UserClient> {
-    const client = await UserClient.connect(this.server.clientPort, handshake, options);
+    const client = await UserClient.connect(this.server.clientPort, handshake, { ...options, ca: this.server.config.clientTls?.cert });
     this.clients.push(client);
     return client;
   }
 
+  /** An event source that has been accepted (authenticated, when the server wants it) and may send events. */
   async source(): Promise<EventSource> {
     const before = this.stats().eventSources;
-    const source = await EventSource.connect(this.server.eventPort);
-    this.sources.push(source);
+    const source = await this.rawSource();
+    const secret = this.server.config.sourceSecret;
+    if (secret !== null) await source.send(`${AUTH_PREFIX}${secret}\r\n`);
     await this.waitStats((s) => s.eventSources === before + 1, "the event source to be accepted");
+    return source;
+  }
+
+  /** An event-source connection that has sent nothing yet, not waited for. */
+  async rawSource(): Promise<EventSource> {
+    const source = await EventSource.connect(this.server.eventPort, this.server.config.eventTls?.cert);
+    this.sources.push(source);
     return source;
   }
 
@@ -263,6 +318,24 @@ export class TestServer {
     for (const source of this.sources) if (!source.closed) source.terminate();
     await this.server.shutdown(0);
   }
+}
+
+/** For a file whose tests use one TestServer each: `serve(config)` makes the test's server, closed after the test. */
+export function serverPerTest(): (config?: Partial<ServerConfig>) => TestServer {
+  let current: TestServer | undefined;
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  return (config = {}) => {
+    current = new TestServer(config);
+    return current;
+  };
+}
+
+/** The server's log lines that match `pattern`. */
+export function logLines(t: TestServer, pattern: RegExp): string[] {
+  return t.logs.filter((line) => pattern.test(line));
 }
 
 /**

@@ -3,7 +3,8 @@ import { resolve } from "node:path";
 import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const LISTENING = /listening: events on (\S+):(\d+), clients on (\S+):(\d+)/;
+/** The startup line; a port serving TLS is marked " (TLS)". */
+const LISTENING = /listening: events on (\S+):(\d+)(?: \(TLS\))?, clients on (\S+):(\d+)/;
 
 /** A server running as a child process, on ports the OS picked. */
 export interface ServerProcess {

@@ -1,0 +1,49 @@
+import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { TlsCredentials } from "../net/listen.ts";
+
+/** A TLS file that cannot be read or used: the server cannot start. The message names the flag and file. */
+export class TlsFileError extends Error {
+  override readonly name = "TlsFileError";
+}
+
+const READ_PROBLEMS: Record<string, string> = {
+  ENOENT: "no such file",
+  EACCES: "permission denied",
+  EISDIR: "it is a directory",
+};
+
+/**
+ * Reads the certificate and key named by --tls-cert and --tls-key and checks
+ * they are PEM and belong together, so a mistake is one line naming the
+ * file rather than an error from deep inside TLS.
+ */
+export function readTlsFiles(certFile: string, keyFile: string): TlsCredentials {
+  const cert = read("--tls-cert", certFile);
+  const key = read("--tls-key", keyFile);
+  let certificate: X509Certificate;
+  try {
+    if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM header");
+    certificate = new X509Certificate(cert);
+  } catch {
+    throw new TlsFileError(`--tls-cert ${certFile}: not a PEM certificate`);
+  }
+  let privateKey: KeyObject;
+  try {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new Error("no PEM header");
+    privateKey = createPrivateKey(key);
+  } catch {
+    throw new TlsFileError(`--tls-key ${keyFile}: not an unencrypted PEM private key`);
+  }
+  if (!certificate.checkPrivateKey(privateKey)) throw new TlsFileError(`--tls-key ${keyFile}: not the key of the certificate in ${certFile}`);
+  return { cert, key };
+}
+
+function read(flag: string, file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "";
+    throw new TlsFileError(`${flag} ${file}: cannot read it (${READ_PROBLEMS[code] ?? (error as Error).message})`);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * A self-signed X.509 v3 certificate for TLS tests, built with node:crypto
+ * alone: CI guarantees Node and npm, not the openssl binary. EC P-256 key,
+ * ECDSA-SHA256 signature, valid for localhost and 127.0.0.1 from an hour ago
+ * (clock skew) for one day. A peer trusts it by passing it as its `ca`.
+ */
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+
+export interface SelfSigned {
+  /** The certificate, PEM. */
+  cert: string;
+  /** Its private key, PKCS#8 PEM. */
+  key: string;
+}
+
+export function selfSignedCertificate(commonName = "localhost", now = new Date()): SelfSigned {
+  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const ecdsaWithSha256 = sequence(oid("1.2.840.10045.4.3.2"));
+  const name = sequence(set(sequence(oid("2.5.4.3"), tlv(UTF8_STRING, Buffer.from(commonName)))));
+  const hour = 3_600_000;
+  const tbs = sequence(
+    tlv(0xa0, integer(Buffer.from([2]))), // [0] version: v3
+    integer(randomBytes(8)),
+    ecdsaWithSha256,
+    name,
+    sequence(utcTime(new Date(now.getTime() - hour)), utcTime(new Date(now.getTime() + 24 * hour))),
+    name,
+    publicKey.export({ type: "spki", format: "der" }),
+    tlv(0xa3, sequence(...EXTENSIONS)), // [3] extensions
+  );
+  const signature = sign("sha256", tbs, privateKey);
+  const der = sequence(tbs, ecdsaWithSha256, tlv(BIT_STRING, Buffer.from([0]), signature));
+  const base64 = der.toString("base64").replace(/.{64}/g, "$&\n");
+  return {
+    cert: `-----BEGIN CERTIFICATE-----\n${base64.endsWith("\n") ? base64 : `${base64}\n`}-----END CERTIFICATE-----\n`,
+    key: privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+  };
+}
+
+const BOOLEAN = 0x01;
+const INTEGER = 0x02;
+const BIT_STRING = 0x03;
+const OCTET_STRING = 0x04;
+const OID = 0x06;
+const UTF8_STRING = 0x0c;
+const UTC_TIME = 0x17;
+/** Context-specific tags of GeneralName: [2] dNSName, [7] iPAddress. */
+const DNS_NAME = 0x82;
+const IP_ADDRESS = 0x87;
+
+const EXTENSIONS = [
+  // basicConstraints, critical: not a CA.
+  extension("2.5.29.19", true, sequence()),
+  // keyUsage, critical: digitalSignature (bit 0; 7 unused bits).
+  extension("2.5.29.15", true, tlv(BIT_STRING, Buffer.from([7, 0x80]))),
+  // extKeyUsage: TLS server authentication.
+  extension("2.5.29.37", false, sequence(oid("1.3.6.1.5.5.7.3.1"))),
+  // subjectAltName: the names clients check, since CN is no longer consulted.
+  extension("2.5.29.17", false, sequence(tlv(DNS_NAME, Buffer.from("localhost")), tlv(IP_ADDRESS, Buffer.from([127, 0, 0, 1])))),
+];
+
+function extension(id: string, critical: boolean, value: Buffer): Buffer {
+  return critical ? sequence(oid(id), tlv(BOOLEAN, Buffer.from([0xff])), tlv(OCTET_STRING, value)) : sequence(oid(id), tlv(OCTET_STRING, value));
+}
+
+/** One DER element: tag, definite length, content. */
+function tlv(tag: number, ...content: Buffer[]): Buffer {
+  const body = Buffer.concat(content);
+  const length: number[] = [];
+  for (let n = body.length; n > 0; n = Math.floor(n / 256)) length.unshift(n % 256);
+  const header = body.length < 0x80 ? [tag, body.length] : [tag, 0x80 | length.length, ...length];
+  return Buffer.concat([Buffer.from(header), body]);
+}
+
+function sequence(...content: Buffer[]): Buffer {
+  return tlv(0x30, ...content);
+}
+
+function set(...content: Buffer[]): Buffer {
+  return tlv(0x31, ...content);
+}
+
+/** A non-negative INTEGER from big-endian bytes: a leading zero keeps the top bit from reading as a sign. */
+function integer(bytes: Buffer): Buffer {
+  return tlv(INTEGER, (bytes[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+}
+
+function oid(dotted: string): Buffer {
+  const [first, second, ...rest] = dotted.split(".").map(Number) as [number, number, ...number[]];
+  const bytes = [40 * first + second];
+  for (const arc of rest) {
+    const base128 = [arc & 0x7f];
+    for (let n = arc >>> 7; n > 0; n >>>= 7) base128.unshift(0x80 | (n & 0x7f));
+    bytes.push(...base128);
+  }
+  return tlv(OID, Buffer.from(bytes));
+}
+
+/** UTCTime, YYMMDDHHMMSSZ: right for years up to 2049. */
+function utcTime(date: Date): Buffer {
+  return tlv(UTC_TIME, Buffer.from(`${date.toISOString().slice(2, 19).replace(/[-T:]/g, "")}Z`));
+}
