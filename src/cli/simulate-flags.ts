@@ -1,6 +1,7 @@
 import { LOG_LEVELS } from "../log/logger.ts";
 import { EVENT_TYPES, type EventMix } from "../simulate/event-stream.ts";
 import type { Flag } from "./flags.ts";
+import { SERVE_FLAGS } from "./serve-flags.ts";
 import { fraction, host, integer, milliseconds, oneOf, port, weights } from "./values.ts";
 
 export const DEFAULT_MIX = "F=25,U=15,P=30,S=29,B=1";
@@ -73,6 +74,9 @@ export const SIMULATE_FLAGS = {
     default: 1,
     parse: integer(1, 64),
   } as Flag<number>,
+  // The server's own flags and variables, so one environment configures both ends.
+  "client-secret": { ...SERVE_FLAGS["client-secret"], help: "authenticate each client with `<id> <token>` (the server's --client-secret)" } as Flag<string | null>,
+  "source-secret": { ...SERVE_FLAGS["source-secret"], help: "send `AUTH <secret>` before the events (the server's --source-secret)" } as Flag<string | null>,
   noise: {
     value: "P",
     env: "FOLLOWER_MAZE_SIMULATE_NOISE",

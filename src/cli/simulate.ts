@@ -60,6 +60,8 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
       timeoutMs: o.timeout,
       rate: o.rate,
       threads: o.threads,
+      clientSecret: o["client-secret"],
+      sourceSecret: o["source-secret"],
       progressMs: log.enabled("info") ? o.logInterval : 0,
       onProgress(progress) {
         const line = progressLine(workload as Workload, progress);

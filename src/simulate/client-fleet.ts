@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { ClientTokens } from "../auth/client-tokens.ts";
 import { connect } from "./connect.ts";
 import type { LatencyHistogram } from "./latency-histogram.ts";
 import { type ClientFailure, ClientVerifier } from "./verifier.ts";
@@ -21,6 +22,8 @@ interface Connection {
   index: number;
   /** What arrived before the workload did (a server should send nothing then, but a broken one may). */
   early: Uint8Array[] | null;
+  /** The server closed it (before the workload came, this is only noted). */
+  closed: boolean;
 }
 
 /**
@@ -51,13 +54,18 @@ export class ClientFleet {
     return sum;
   }
 
-  /** Connects every client; rejects with a ConnectError when the server is not there. */
-  async connect(host: string, port: number): Promise<void> {
+  /**
+   * Connects every client, each sending its user id (and its token, given the
+   * server's client secret); rejects with a ConnectError when the server is not there.
+   */
+  async connect(host: string, port: number, secret: string | null): Promise<void> {
     const { clientUsers, clients } = this;
+    const tokens = secret === null ? null : new ClientTokens(secret);
+    const handshake = (user: number) => (tokens === null ? `${user}\r\n` : `${user} ${tokens.token(user)}\r\n`);
     const handlers = {
       binaryType: "uint8array" as const,
       open(socket: Socket<Connection>) {
-        socket.write(`${clientUsers[clients[socket.data.index] as number]}\r\n`);
+        socket.write(handshake(clientUsers[clients[socket.data.index] as number] as number));
       },
       data: (socket: Socket<Connection>, chunk: Uint8Array) => {
         const connection = socket.data;
@@ -65,13 +73,14 @@ export class ClientFleet {
         else this.received(this.verifiers[connection.index] as ClientVerifier, chunk);
       },
       close: (socket: Socket<Connection>) => {
-        if (!this.over && this.verifiers.length > 0) this.fail((this.verifiers[socket.data.index] as ClientVerifier).failure("disconnected"));
+        socket.data.closed = true;
+        if (this.verifiers.length > 0) this.fail((this.verifiers[socket.data.index] as ClientVerifier).failure("disconnected"));
       },
     };
     for (let first = 0; first < clients.length; first += CONNECT_GROUP) {
       const group = [];
       for (let index = first; index < Math.min(first + CONNECT_GROUP, clients.length); index++) {
-        group.push(connect<Connection>(host, port, "client", { index, early: [] }, handlers));
+        group.push(connect<Connection>(host, port, "client", { index, early: [], closed: false }, handlers));
       }
       this.sockets.push(...(await Promise.all(group)));
     }
@@ -85,9 +94,12 @@ export class ClientFleet {
     this.latency = latency;
     this.verifiers = this.clients.map((client) => new ClientVerifier(workload, client, sentAt, latency));
     for (const socket of this.sockets) {
+      const verifier = this.verifiers[socket.data.index] as ClientVerifier;
       const early = socket.data.early as Uint8Array[];
       socket.data.early = null;
-      for (const chunk of early) this.received(this.verifiers[socket.data.index] as ClientVerifier, chunk);
+      for (const chunk of early) this.received(verifier, chunk);
+      // A bad handshake, say: the server hung up before anything was sent.
+      if (socket.data.closed) this.fail(verifier.failure("disconnected"));
     }
   }
 

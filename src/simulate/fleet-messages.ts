@@ -4,7 +4,7 @@ import type { Workload } from "./workload.ts";
 
 /** Main thread → client thread. */
 export type ToFleet =
-  | { type: "connect"; host: string; port: number; clientUsers: Int32Array; clients: number[] }
+  | { type: "connect"; host: string; port: number; secret: string | null; clientUsers: Int32Array; clients: number[] }
   | { type: "attach"; workload: Workload; sentAt: Float64Array; timeoutMs: number; verified: Float64Array }
   | { type: "fail stalled" }
   | { type: "close" };

@@ -25,7 +25,7 @@ self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
         failed: (failure) => post({ type: "failed", failure }),
       });
       try {
-        await fleet.connect(data.host, data.port);
+        await fleet.connect(data.host, data.port, data.secret);
         post({ type: "connected" });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;

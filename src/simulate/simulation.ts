@@ -1,4 +1,5 @@
 import type { Socket } from "bun";
+import { AUTH_PREFIX } from "../auth/source-secret.ts";
 import { type FleetListener, clock } from "./client-fleet.ts";
 import { connect } from "./connect.ts";
 import { EventSender } from "./event-sender.ts";
@@ -15,6 +16,9 @@ export interface SimulationOptions {
   timeoutMs: number;
   /** Events per second offered, 0 for as fast as the server reads them. */
   rate: number;
+  /** When set, clients send `<id> <token>` and the event source starts with `AUTH <secret>`. */
+  clientSecret: string | null;
+  sourceSecret: string | null;
   /** Client threads; each owns an equal share of the clients. */
   threads: number;
   /** How often `onProgress` is called; 0 never. */
@@ -129,7 +133,7 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
 
   const latency = new LatencyHistogram();
   try {
-    await Promise.all(fleets.map((fleet) => fleet.connect(o.host, o.clientPort)));
+    await Promise.all(fleets.map((fleet) => fleet.connect(o.host, o.clientPort, o.clientSecret)));
     const workload = plan.workload();
     sender = new EventSender(workload, o.rate);
     for (const fleet of fleets) fleet.attach(workload, sender.sentAt, o.timeoutMs);
@@ -141,6 +145,7 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     });
     // Paced runs send small batches, which Nagle would hold back.
     source.setNoDelay(true);
+    if (o.sourceSecret !== null) source.write(`${AUTH_PREFIX}${o.sourceSecret}\r\n`);
     lastProgress = clock();
     watch = setInterval(() => {
       const now = clock();

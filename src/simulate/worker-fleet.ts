@@ -57,8 +57,8 @@ export class WorkerFleet {
     return this.published[0] as number;
   }
 
-  connect(host: string, port: number): Promise<void> {
-    this.post({ type: "connect", host, port, clientUsers: this.clientUsers, clients: this.clients });
+  connect(host: string, port: number, secret: string | null): Promise<void> {
+    this.post({ type: "connect", host, port, secret, clientUsers: this.clientUsers, clients: this.clients });
     return this.connected.promise;
   }
 

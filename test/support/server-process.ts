@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { envName } from "../../src/cli/flags.ts";
 import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -22,7 +23,7 @@ export interface ServerProcess {
 }
 
 /** The simulator's own variables, which keep the original harness's names. */
-const SIMULATOR_VARIABLES = new Set(Object.values(SIMULATE_FLAGS).map((flag) => flag.env));
+const SIMULATOR_VARIABLES = new Set(Object.keys(SIMULATE_FLAGS).map((name) => envName(name, SIMULATE_FLAGS)));
 
 /**
  * The parent's environment without any FOLLOWER_MAZE_* or simulator setting,
