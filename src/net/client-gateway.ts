@@ -24,11 +24,15 @@ export interface ClientHooks {
 }
 
 export class ClientCounters {
+  /** Connections opened, before their handshake. */
+  opened = 0;
   accepted = 0;
   badHandshakes = 0;
   handshakeTimeouts = 0;
   slowDisconnects = 0;
   disconnects = 0;
+  /** Connections that ended other than by the server cutting them off (slow, bad handshake, handshake timeout). */
+  closed = 0;
 }
 
 /** One user-client connection: waiting for its handshake line, then only receiving. */
@@ -36,6 +40,8 @@ export class ClientConnection implements LineSink {
   outbox: Outbox<ClientSocket> | null = null;
   userId = -1;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The server disconnected it for a reason it counted then; its close is not counted again. */
+  cutOff = false;
   readonly framer: LineFramer;
   /** The handshake line has been seen (accepted or not); later input is ignored. */
   private answered = false;
@@ -123,6 +129,7 @@ export class ClientGateway {
     this.clients.remove(outbox);
     if (!overflowed) return;
     const connection = outbox.writer.data;
+    connection.cutOff = true;
     this.counters.slowDisconnects++;
     this.hooks.slow(connection.userId, connection.remote, this.clients.maxQueuedBytes);
     outbox.writer.terminate();
@@ -138,6 +145,7 @@ export class ClientGateway {
 
   reject(connection: ClientConnection, reason: RejectReason, detail: string): void {
     clearTimeout(connection.timer);
+    connection.cutOff = true;
     if (reason === "bad handshake") this.counters.badHandshakes++;
     else this.counters.handshakeTimeouts++;
     this.hooks.rejected(connection.remote, reason, detail);
@@ -182,6 +190,7 @@ export class ClientGateway {
     const connection = new ClientConnection(socket, formatAddress(socket.remoteAddress, socket.remotePort), this.options.maxLineBytes, this);
     socket.data = connection;
     this.sockets.add(socket);
+    this.counters.opened++;
     // Writes are already batched per read, so Nagle would only add latency.
     socket.setNoDelay(true);
     // A client that vanished without a FIN would otherwise hold its slot until a write fails.
@@ -195,6 +204,7 @@ export class ClientGateway {
     if (!this.sockets.delete(socket)) return;
     const connection = socket.data;
     clearTimeout(connection.timer);
+    if (!connection.cutOff) this.counters.closed++;
     if (connection.outbox === null) return;
     this.clients.remove(connection.outbox);
     this.counters.disconnects++;

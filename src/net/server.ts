@@ -33,6 +33,8 @@ export interface ServerStats {
   pending: number;
   nextSeq: number;
   notifications: number;
+  /** Bytes the client sockets have taken. */
+  sentBytes: number;
   malformed: number;
   oversized: number;
   duplicates: number;
@@ -42,6 +44,10 @@ export interface ServerStats {
   sourcesPaused: boolean;
   clients: number;
   users: number;
+  /** Client connections opened, before their handshake. */
+  clientConnections: number;
+  /** Client connections that ended without the server cutting them off: closed by the client, lost, or at shutdown. */
+  closedDisconnects: number;
   slowDisconnects: number;
   badHandshakes: number;
   handshakeTimeouts: number;
@@ -113,6 +119,7 @@ export class Server {
       pending: this.engine.reorder.size,
       nextSeq: this.engine.reorder.next,
       notifications: this.router.notifications,
+      sentBytes: this.clients.sentBytes,
       malformed: c.malformed,
       oversized: c.oversized,
       duplicates: c.duplicates,
@@ -122,6 +129,8 @@ export class Server {
       sourcesPaused: this.sources.isPaused,
       clients: this.clients.connections,
       users: this.clients.users,
+      clientConnections: g.opened,
+      closedDisconnects: g.closed,
       slowDisconnects: g.slowDisconnects,
       badHandshakes: g.badHandshakes,
       handshakeTimeouts: g.handshakeTimeouts,
