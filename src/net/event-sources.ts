@@ -4,6 +4,8 @@ import { formatAddress, listen } from "./listen.ts";
 
 /** What the event-source side tells the rest of the server. */
 export interface EventSourceHooks {
+  /** Before every read is handed to the sink. */
+  beforeRead(): void;
   /** After every read, once its lines have all been handed to the sink. */
   afterRead(): void;
   opened(remote: string): void;
@@ -48,6 +50,7 @@ export class EventSources {
         hooks.opened(remote);
       },
       data: (socket, chunk: Uint8Array) => {
+        hooks.beforeRead();
         socket.data.framer.push(chunk);
         hooks.afterRead();
         if (this.paused) socket.pause();

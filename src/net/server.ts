@@ -3,6 +3,8 @@ import { FollowerTable } from "../graph/follower-table.ts";
 import { UserIndex } from "../graph/user-index.ts";
 import { RateLimitedLog, type Logger } from "../log/logger.ts";
 import { quote } from "../log/quote.ts";
+import { Histogram } from "../metrics/histogram.ts";
+import { DELIVERY_LATENCY } from "../metrics/server-metrics.ts";
 import { GapWatch } from "../ordering/gap-watch.ts";
 import { ClientDirectory } from "../routing/client-directory.ts";
 import { Router } from "../routing/router.ts";
@@ -67,6 +69,8 @@ export class Server {
   private readonly sources: EventSources;
   private readonly gateway: ClientGateway;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
+  /** Seconds from reading each event to writing its notifications. */
+  private readonly deliveryLatency = new Histogram(DELIVERY_LATENCY.buckets);
   private truncated = 0;
   private closing: Promise<boolean> | null = null;
   /** A source hovering at the bound would otherwise log a pause and a resume per read. */
@@ -158,10 +162,15 @@ export class Server {
     return flushed;
   }
 
+  private readonly beforeRead = (): void => {
+    this.engine.beginRead(performance.now());
+  };
+
   /** Runs after every read of an event source: one write per touched client, then back-pressure. */
   private readonly afterRead = (): void => {
     this.engine.settle();
     this.clients.flush(this.gateway.drop);
+    this.engine.arrivals.written(performance.now(), this.deliveryLatency);
     if (this.engine.full) {
       if (!this.sources.isPaused) {
         const reorder = this.engine.reorder;
@@ -176,6 +185,7 @@ export class Server {
 
   private sourceHooks(): EventSourceHooks {
     return {
+      beforeRead: this.beforeRead,
       afterRead: this.afterRead,
       opened: (remote) => this.log.info(`event source connected from ${remote}`),
       closed: (remote, droppedBytes) => {
