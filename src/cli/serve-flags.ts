@@ -1,6 +1,6 @@
 import { LOG_LEVELS } from "../log/logger.ts";
 import type { Flag } from "./flags.ts";
-import { bytes, delimiter, host, integer, milliseconds, oneOf, port, sequenceNumber } from "./values.ts";
+import { bytes, delimiter, host, integer, milliseconds, oneOf, port, portOrOff, sequenceNumber } from "./values.ts";
 
 const MiB = 1024 * 1024;
 
@@ -8,7 +8,14 @@ const MiB = 1024 * 1024;
 export const SERVE_FLAGS = {
   "event-port": { value: "N", help: "port event sources connect to (0: any free port)", default: 9090, parse: port } as Flag<number>,
   "client-port": { value: "N", help: "port user clients connect to (0: any free port)", default: 9099, parse: port } as Flag<number>,
-  host: { value: "ADDR", help: "address both ports listen on (the protocol has no authentication)", default: "127.0.0.1", parse: host } as Flag<string>,
+  "metrics-port": {
+    value: "N",
+    help: "HTTP port for /metrics, /healthz and /readyz (0: any free port; off: none)",
+    default: null,
+    parse: portOrOff,
+    shownDefault: "off",
+  } as Flag<number | null>,
+  host: { value: "ADDR", help: "address every port listens on (the protocol has no authentication)", default: "127.0.0.1", parse: host } as Flag<string>,
   delimiter: { value: "C", help: "single-byte field separator of event lines", default: 0x7c, parse: delimiter, shownDefault: "|" } as Flag<number>,
   "start-seq": { value: "N", help: "first sequence number to deliver", default: 1, parse: sequenceNumber } as Flag<number>,
   "max-pending": {

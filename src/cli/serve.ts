@@ -32,6 +32,7 @@ export async function serve(options: ServeOptions): Promise<number> {
         handshakeTimeoutMs: options["handshake-timeout"],
         maxClientBuffer: options["max-client-buffer"],
         statsIntervalMs: options["stats-interval"],
+        metricsPort: options["metrics-port"],
       },
       log,
     );
@@ -63,8 +64,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   // Always printed, whatever the log level: scripts and tests read the ports from it.
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.
+  const metrics = server.metricsPort === null ? "" : `, metrics on http://${formatAddress(options.host, server.metricsPort)}`;
   process.stderr.write(
-    `follower-maze ${VERSION} listening: events on ${formatAddress(options.host, server.eventPort)}, clients on ${formatAddress(options.host, server.clientPort)}\n`,
+    `follower-maze ${VERSION} listening: events on ${formatAddress(options.host, server.eventPort)}, clients on ${formatAddress(options.host, server.clientPort)}${metrics}\n`,
   );
   return stopped.promise;
 }

@@ -4,12 +4,13 @@ import { UserIndex } from "../graph/user-index.ts";
 import { RateLimitedLog, type Logger } from "../log/logger.ts";
 import { quote } from "../log/quote.ts";
 import { Histogram } from "../metrics/histogram.ts";
-import { DELIVERY_LATENCY } from "../metrics/server-metrics.ts";
+import { DELIVERY_LATENCY, renderServerMetrics } from "../metrics/server-metrics.ts";
 import { GapWatch } from "../ordering/gap-watch.ts";
 import { ClientDirectory } from "../routing/client-directory.ts";
 import { Router } from "../routing/router.ts";
 import { ClientGateway, type ClientHooks, type ClientSocket } from "./client-gateway.ts";
 import { EventSources, type EventSourceHooks } from "./event-sources.ts";
+import { MetricsEndpoint, type MonitoredServer } from "./metrics-endpoint.ts";
 
 export interface ServerConfig {
   host: string;
@@ -26,6 +27,8 @@ export interface ServerConfig {
   maxClientBuffer: number;
   /** How often counters are logged at info level; 0 turns it off. */
   statsIntervalMs: number;
+  /** Port of the HTTP endpoint for /metrics, /healthz and /readyz; null for none. */
+  metricsPort: number | null;
 }
 
 /** A point-in-time view of the server's counters and gauges. */
@@ -68,6 +71,7 @@ export class Server {
   private readonly clients: ClientDirectory<ClientSocket>;
   private readonly sources: EventSources;
   private readonly gateway: ClientGateway;
+  private readonly endpoint: MetricsEndpoint | null;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   /** Seconds from reading each event to writing its notifications. */
   private readonly deliveryLatency = new Histogram(DELIVERY_LATENCY.buckets);
@@ -102,6 +106,13 @@ export class Server {
       this.sources.close();
       throw error;
     }
+    try {
+      this.endpoint = config.metricsPort === null ? null : new MetricsEndpoint(config.host, config.metricsPort, this.monitored());
+    } catch (error) {
+      this.sources.close();
+      this.gateway.closeAll();
+      throw error;
+    }
     if (config.gapTimeoutMs > 0) this.watchGaps(new GapWatch(config.gapTimeoutMs));
     if (config.statsIntervalMs > 0) this.reportEvery(config.statsIntervalMs);
   }
@@ -112,6 +123,16 @@ export class Server {
 
   get clientPort(): number {
     return this.gateway.port;
+  }
+
+  /** The metrics port, or null when there is no metrics endpoint. */
+  get metricsPort(): number | null {
+    return this.endpoint?.port ?? null;
+  }
+
+  /** Both listeners are up: the server has started and not begun shutting down. */
+  get ready(): boolean {
+    return this.closing === null;
   }
 
   stats(): ServerStats {
@@ -159,6 +180,8 @@ export class Server {
     this.clients.flush(this.gateway.drop);
     const flushed = await this.gateway.flushed(deadlineMs);
     this.gateway.closeAll();
+    // Last, so /readyz can say "shutting down" until the very end.
+    this.endpoint?.stop();
     return flushed;
   }
 
@@ -196,6 +219,14 @@ export class Server {
         this.log.info(`event source ${remote} disconnected`);
       },
       failed: (remote, error) => reportFailure(this.log, `event source ${remote}`, error),
+    };
+  }
+
+  private monitored(): MonitoredServer {
+    return {
+      metrics: () => renderServerMetrics(this.stats(), this.deliveryLatency),
+      ready: () => this.ready,
+      failed: (error) => reportFailure(this.log, "metrics endpoint", error),
     };
   }
 

@@ -13,12 +13,12 @@ export const HOST = "127.0.0.1";
 export const WAIT_MS = 5_000;
 
 /**
- * Polls `condition` until it holds. Fails with `what` (and `detail()`, for the
- * state that explains why) after `timeoutMs`.
+ * Polls `condition` (which may be async, e.g. an HTTP request) until it holds.
+ * Fails with `what` (and `detail()`, for the state that explains why) after `timeoutMs`.
  */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = WAIT_MS, detail?: () => string): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS, detail?: () => string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ""}`);
     }
@@ -189,6 +189,7 @@ export const TEST_CONFIG: ServerConfig = {
   handshakeTimeoutMs: 5_000,
   maxClientBuffer: 4 * 1024 * 1024,
   statsIntervalMs: 0,
+  metricsPort: null,
 };
 
 /** An in-process server on free ports, with its log lines in `logs` and everything it hands out closed by `close`. */
