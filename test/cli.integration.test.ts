@@ -7,6 +7,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolve } from "node:path";
 import { envName } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
+import { LOG_LEVELS } from "../src/log/logger.ts";
 import { VERSION } from "../src/version.ts";
 import { crlf, EventSource, expectStream, HOST, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
 import { metricsUrl, scrape } from "./support/scrape.ts";
@@ -158,6 +159,8 @@ describe("usage errors: one line naming the culprit, exit 2", () => {
     [["--metrics-port", "65536"], {}, "--metrics-port"],
     [["--metrics-port", "on"], {}, "--metrics-port"],
     [[], { FOLLOWER_MAZE_METRICS_PORT: "yes" }, "FOLLOWER_MAZE_METRICS_PORT"],
+    [["--log-format", "xml"], {}, "--log-format"],
+    [[], { FOLLOWER_MAZE_LOG_FORMAT: "yaml" }, "FOLLOWER_MAZE_LOG_FORMAT"],
   ])("%j %j", async (args, env, naming) => {
     const result = await runCli(args, env);
     expect(result.code).toBe(2);
@@ -226,3 +229,54 @@ describe("signals", () => {
   );
 });
 
+describe("--log-format json", () => {
+  /** Every line of `stderr` as an object, after checking it is exactly {time, level, msg}. */
+  function jsonLines(stderr: string): { time: string; level: string; msg: string }[] {
+    expect(stderr.endsWith("\n")).toBe(true);
+    return stderr
+      .slice(0, -1)
+      .split("\n")
+      .map((line) => {
+        const entry = JSON.parse(line);
+        expect(Object.keys(entry)).toEqual(["time", "level", "msg"]);
+        expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(LOG_LEVELS).toContain(entry.level);
+        return entry;
+      });
+  }
+
+  test("every line on stderr is one JSON object, from the startup line to the last shutdown line", async () => {
+    const server = await start(["--log-format", "json", "--log-level", "debug", "--metrics-port", "0"]);
+    const client = await UserClient.connect(server.clientPort, "1\r\n");
+    const source = await EventSource.connect(server.eventPort);
+    await source.send(crlf("1|B"));
+    await waitFor(() => client.received === crlf("1|B"), "the event", undefined, server.stderr);
+    await source.end();
+    expect(await server.stop()).toBe(0);
+
+    const entries = jsonLines(server.stderr());
+    expect(entries[0]).toMatchObject({
+      level: "info",
+      msg: `follower-maze ${VERSION} listening: events on ${HOST}:${server.eventPort}, clients on ${HOST}:${server.clientPort}, metrics on http://${HOST}:${server.metricsPort}`,
+    });
+    const messages = entries.map((entry) => `${entry.level} ${entry.msg}`);
+    expect(messages).toContainEqual(expect.stringMatching(/^debug client \S+ connected as user 1$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^info event source connected from \S+$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^info SIGTERM: shutting down/));
+    expect(messages.at(-1)).toMatch(/^info stopped\. events in 1, applied 1, /);
+  });
+
+  test("a port in use is one JSON line at level error, exit 1", async () => {
+    const occupier = Bun.listen({ hostname: HOST, port: 0, socket: { data() {} } });
+    try {
+      const result = await runCli(["--log-format", "json", "--event-port", "0", "--client-port", "0", "--metrics-port", String(occupier.port)]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(jsonLines(result.stderr)).toEqual([
+        { time: expect.any(String), level: "error", msg: `follower-maze: metrics port ${occupier.port} is already in use (${HOST}:${occupier.port})` },
+      ]);
+    } finally {
+      occupier.stop(true);
+    }
+  });
+});

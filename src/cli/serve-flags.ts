@@ -1,4 +1,4 @@
-import { LOG_LEVELS } from "../log/logger.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import type { Flag } from "./flags.ts";
 import { bytes, delimiter, host, integer, milliseconds, oneOf, port, portOrOff, sequenceNumber } from "./values.ts";
 
@@ -67,4 +67,10 @@ export const SERVE_FLAGS = {
     default: "info",
     parse: oneOf(LOG_LEVELS),
   } as Flag<(typeof LOG_LEVELS)[number]>,
+  "log-format": {
+    value: "FORMAT",
+    help: "text, or json: one JSON object per line",
+    default: "text",
+    parse: oneOf(LOG_FORMATS),
+  } as Flag<(typeof LOG_FORMATS)[number]>,
 };

@@ -1,4 +1,4 @@
-import { Logger } from "../log/logger.ts";
+import { Logger, toStderr } from "../log/logger.ts";
 import { ListenError, formatAddress } from "../net/listen.ts";
 import { Server, statsLine } from "../net/server.ts";
 import { VERSION } from "../version.ts";
@@ -16,7 +16,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   if (options["max-client-buffer"] < options["max-line-bytes"] + 2) {
     throw new UsageError(`--max-client-buffer: must hold at least one line (--max-line-bytes + 2 = ${options["max-line-bytes"] + 2} bytes)`);
   }
-  const log = new Logger(options["log-level"]);
+  const log = new Logger(options["log-level"], toStderr, options["log-format"]);
   let server: Server;
   try {
     server = new Server(
@@ -38,7 +38,7 @@ export async function serve(options: ServeOptions): Promise<number> {
     );
   } catch (error) {
     if (error instanceof ListenError) {
-      process.stderr.write(`follower-maze: ${error.message}\n`);
+      log.announce("error", `follower-maze: ${error.message}`);
       return EXIT_FAILURE;
     }
     throw error;
@@ -65,8 +65,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.
   const metrics = server.metricsPort === null ? "" : `, metrics on http://${formatAddress(options.host, server.metricsPort)}`;
-  process.stderr.write(
-    `follower-maze ${VERSION} listening: events on ${formatAddress(options.host, server.eventPort)}, clients on ${formatAddress(options.host, server.clientPort)}${metrics}\n`,
+  log.announce(
+    "info",
+    `follower-maze ${VERSION} listening: events on ${formatAddress(options.host, server.eventPort)}, clients on ${formatAddress(options.host, server.clientPort)}${metrics}`,
   );
   return stopped.promise;
 }

@@ -4,9 +4,17 @@ import { resolve } from "node:path";
 const ROOT = resolve(import.meta.dir, "../..");
 const LISTENING = /listening: events on (\S+):(\d+), clients on (\S+):(\d+)(?:, metrics on http:\/\/(\S+):(\d+))?$/;
 
-/** The ports in the startup line; null for any other line. */
+/** The ports in the startup line, printed bare or (--log-format json) as the `msg` of a JSON object; null for any other line. */
 export function listeningPorts(line: string): { eventPort: number; clientPort: number; metricsPort: number | null } | null {
-  const match = LISTENING.exec(line);
+  let text = line;
+  if (line.startsWith("{")) {
+    try {
+      text = String(JSON.parse(line).msg);
+    } catch {
+      return null;
+    }
+  }
+  const match = LISTENING.exec(text);
   if (!match) return null;
   return { eventPort: Number(match[2]), clientPort: Number(match[4]), metricsPort: match[6] === undefined ? null : Number(match[6]) };
 }
