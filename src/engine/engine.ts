@@ -127,19 +127,33 @@ export class Engine implements LineSink {
   private releaseReady(): void {
     const reorder = this.reorder;
     const events = reorder.events;
+    // Released events come in runs from the same read: their stamps are counted here and recorded once per run.
+    let stamp = 0;
+    let run = 0;
     for (;;) {
       const seq = reorder.peekSeq();
-      if (seq > reorder.next) return;
+      if (seq > reorder.next) break;
       const slot = reorder.pop();
       if (seq === reorder.next) {
         this.apply(seq, events.kind(slot), events.from(slot), events.to(slot), events.bytes(slot), events.start(slot), events.length(slot));
-        this.arrivals.add(events.arrived(slot), 1);
-        this.stamped++;
+        const arrived = events.arrived(slot);
+        if (arrived !== stamp && run > 0) {
+          this.stampReleased(stamp, run);
+          run = 0;
+        }
+        stamp = arrived;
+        run++;
       } else {
         this.duplicate(seq);
       }
       reorder.release(slot);
     }
+    if (run > 0) this.stampReleased(stamp, run);
+  }
+
+  private stampReleased(stamp: number, count: number): void {
+    this.arrivals.add(stamp, count);
+    this.stamped += count;
   }
 
   /** `seq` is the next expected number: count it and route it (a no-op only advances the order). */
