@@ -5,7 +5,7 @@ const ROOT = resolve(import.meta.dir, "../..");
 const LISTENING = /listening: events on (\S+):(\d+), clients on (\S+):(\d+)(?:, metrics on http:\/\/(\S+):(\d+))?$/;
 
 /** The ports in the startup line, printed bare or (--log-format json) as the `msg` of a JSON object; null for any other line. */
-export function listeningPorts(line: string): { eventPort: number; clientPort: number; metricsPort: number | null } | null {
+function listeningPorts(line: string): { eventPort: number; clientPort: number; metricsPort: number | null } | null {
   let text = line;
   if (line.startsWith("{")) {
     try {
