@@ -10,9 +10,11 @@ import { join, resolve } from "node:path";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { envName } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
+import { LOG_LEVELS } from "../src/log/logger.ts";
 import { VERSION } from "../src/version.ts";
 import { crlf, EventSource, expectStream, HOST, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";
+import { metricsUrl, scrape } from "./support/scrape.ts";
 import { childEnv, type ServerProcess, startServer } from "./support/server-process.ts";
 
 // Each test spawns Bun; the harness's own waits (5 s) fail first with a clearer message.
@@ -90,6 +92,27 @@ describe("starting and serving", () => {
     expect(await server.stop()).toBe(0);
   });
 
+  test.each([
+    ["--metrics-port 0", ["--metrics-port", "0"], {}],
+    ["FOLLOWER_MAZE_METRICS_PORT=0", [], { FOLLOWER_MAZE_METRICS_PORT: "0" }],
+  ])("%s serves metrics on the port the startup line adds", async (_, flags: string[], env: Record<string, string>) => {
+    const server = await start(flags, env);
+    const metricsPort = server.metricsPort as number;
+    expect(metricsPort).toBeGreaterThan(0);
+    expect(server.stderr().split("\n")[0]).toBe(
+      `follower-maze ${VERSION} listening: events on ${HOST}:${server.eventPort}, clients on ${HOST}:${server.clientPort}, metrics on http://${HOST}:${metricsPort}`,
+    );
+    expect((await fetch(metricsUrl(metricsPort, "/readyz"))).status).toBe(200);
+
+    const source = await EventSource.connect(server.eventPort);
+    await source.send(crlf("1|B", "3|B"));
+    await waitFor(async () => (await scrape(metricsPort))("follower_maze_events_received_total") === 2, "the events in /metrics", undefined, server.stderr);
+    const m = await scrape(metricsPort);
+    expect([m("follower_maze_events_delivered_total"), m("follower_maze_pending_events"), m("follower_maze_event_sources")]).toEqual([1, 1, 1]);
+    await source.end();
+    expect(await server.stop()).toBe(0);
+  });
+
   test("a valid flag overrides a bad environment value", async () => {
     const server = await start(["--max-pending", "10"], { FOLLOWER_MAZE_MAX_PENDING: "lots" });
     expect(server.stderr()).toContain("listening: events on");
@@ -137,6 +160,11 @@ describe("usage errors: one line naming the culprit, exit 2", () => {
     [[], { FOLLOWER_MAZE_MAX_PENDING: "lots" }, "FOLLOWER_MAZE_MAX_PENDING"],
     [[], { FOLLOWER_MAZE_EVENT_PORT: "99999" }, "FOLLOWER_MAZE_EVENT_PORT"],
     [[], { FOLLOWER_MAZE_LOG_LEVEL: "chatty" }, "FOLLOWER_MAZE_LOG_LEVEL"],
+    [["--metrics-port", "65536"], {}, "--metrics-port"],
+    [["--metrics-port", "on"], {}, "--metrics-port"],
+    [[], { FOLLOWER_MAZE_METRICS_PORT: "yes" }, "FOLLOWER_MAZE_METRICS_PORT"],
+    [["--log-format", "xml"], {}, "--log-format"],
+    [[], { FOLLOWER_MAZE_LOG_FORMAT: "yaml" }, "FOLLOWER_MAZE_LOG_FORMAT"],
   ])("%j %j", async (args, env, naming) => {
     const result = await runCli(args, env);
     expect(result.code).toBe(2);
@@ -145,11 +173,11 @@ describe("usage errors: one line naming the culprit, exit 2", () => {
 });
 
 describe("a port already in use: one line naming it, exit 1", () => {
-  test.each([["--event-port"], ["--client-port"]])("%s", async (flag) => {
+  test.each([["--event-port"], ["--client-port"], ["--metrics-port"]])("%s", async (flag) => {
     const occupier = Bun.listen({ hostname: HOST, port: 0, socket: { data() {} } });
     try {
-      const other = flag === "--event-port" ? "--client-port" : "--event-port";
-      const result = await runCli([flag, String(occupier.port), other, "0"]);
+      // The last of a repeated flag wins.
+      const result = await runCli(["--event-port", "0", "--client-port", "0", flag, String(occupier.port)]);
       expect(result.code).toBe(1);
       expectOneLineError(result, `port ${occupier.port} is already in use`);
     } finally {
@@ -313,5 +341,57 @@ describe("security options", () => {
     const [certFile, keyFile] = files();
     const result = await runCli(["--event-port", "0", "--client-port", "0", "--tls-cert", certFile, "--tls-key", keyFile]);
     expect(result).toEqual({ code: 1, stdout: "", stderr: `follower-maze: ${message}\n` });
+  });
+});
+
+describe("--log-format json", () => {
+  /** Every line of `stderr` as an object, after checking it is exactly {time, level, msg}. */
+  function jsonLines(stderr: string): { time: string; level: string; msg: string }[] {
+    expect(stderr.endsWith("\n")).toBe(true);
+    return stderr
+      .slice(0, -1)
+      .split("\n")
+      .map((line) => {
+        const entry = JSON.parse(line);
+        expect(Object.keys(entry)).toEqual(["time", "level", "msg"]);
+        expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        expect(LOG_LEVELS).toContain(entry.level);
+        return entry;
+      });
+  }
+
+  test("every line on stderr is one JSON object, from the startup line to the last shutdown line", async () => {
+    const server = await start(["--log-format", "json", "--log-level", "debug", "--metrics-port", "0"]);
+    const client = await UserClient.connect(server.clientPort, "1\r\n");
+    const source = await EventSource.connect(server.eventPort);
+    await source.send(crlf("1|B"));
+    await waitFor(() => client.received === crlf("1|B"), "the event", undefined, server.stderr);
+    await source.end();
+    expect(await server.stop()).toBe(0);
+
+    const entries = jsonLines(server.stderr());
+    expect(entries[0]).toMatchObject({
+      level: "info",
+      msg: `follower-maze ${VERSION} listening: events on ${HOST}:${server.eventPort}, clients on ${HOST}:${server.clientPort}, metrics on http://${HOST}:${server.metricsPort}`,
+    });
+    const messages = entries.map((entry) => `${entry.level} ${entry.msg}`);
+    expect(messages).toContainEqual(expect.stringMatching(/^debug client \S+ connected as user 1$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^info event source connected from \S+$/));
+    expect(messages).toContainEqual(expect.stringMatching(/^info SIGTERM: shutting down/));
+    expect(messages.at(-1)).toMatch(/^info stopped\. events in 1, applied 1, /);
+  });
+
+  test("a port in use is one JSON line at level error, exit 1", async () => {
+    const occupier = Bun.listen({ hostname: HOST, port: 0, socket: { data() {} } });
+    try {
+      const result = await runCli(["--log-format", "json", "--event-port", "0", "--client-port", "0", "--metrics-port", String(occupier.port)]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe("");
+      expect(jsonLines(result.stderr)).toEqual([
+        { time: expect.any(String), level: "error", msg: `follower-maze: metrics port ${occupier.port} is already in use (${HOST}:${occupier.port})` },
+      ]);
+    } finally {
+      occupier.stop(true);
+    }
   });
 });

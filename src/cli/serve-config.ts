@@ -53,6 +53,7 @@ export function serverConfig(options: ServeOptions): ServerConfig {
     handshakeTimeoutMs: options["handshake-timeout"],
     maxClientBuffer: options["max-client-buffer"],
     statsIntervalMs: options["stats-interval"],
+    metricsPort: options["metrics-port"],
     eventTls: tlsPorts.includes("events") ? tls : null,
     clientTls: tlsPorts.includes("clients") ? tls : null,
     clientSecret,

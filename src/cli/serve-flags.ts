@@ -1,6 +1,6 @@
-import { LOG_LEVELS } from "../log/logger.ts";
+import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import type { Flag } from "./flags.ts";
-import { bytes, delimiter, file, host, integer, milliseconds, oneOf, port, secret, sequenceNumber, setOf } from "./values.ts";
+import { bytes, delimiter, file, host, integer, milliseconds, oneOf, port, portOrOff, secret, sequenceNumber, setOf } from "./values.ts";
 
 const MiB = 1024 * 1024;
 
@@ -12,9 +12,16 @@ export type TlsPort = (typeof TLS_PORTS)[number];
 export const SERVE_FLAGS = {
   "event-port": { value: "N", help: "port event sources connect to (0: any free port)", default: 9090, parse: port } as Flag<number>,
   "client-port": { value: "N", help: "port user clients connect to (0: any free port)", default: 9099, parse: port } as Flag<number>,
+  "metrics-port": {
+    value: "N",
+    help: "HTTP port for /metrics, /healthz and /readyz (0: any free port; off: none)",
+    default: null,
+    parse: portOrOff,
+    shownDefault: "off",
+  } as Flag<number | null>,
   host: {
     value: "ADDR",
-    help: "address both ports listen on (off loopback, use TLS and the secrets)",
+    help: "address every port listens on (off loopback, use TLS and the secrets)",
     default: "127.0.0.1",
     parse: host,
   } as Flag<string>,
@@ -110,4 +117,10 @@ export const SERVE_FLAGS = {
     default: "info",
     parse: oneOf(LOG_LEVELS),
   } as Flag<(typeof LOG_LEVELS)[number]>,
+  "log-format": {
+    value: "FORMAT",
+    help: "text, or json: one JSON object per line",
+    default: "text",
+    parse: oneOf(LOG_FORMATS),
+  } as Flag<(typeof LOG_FORMATS)[number]>,
 };

@@ -1,4 +1,4 @@
-import { Logger } from "../log/logger.ts";
+import { Logger, toStderr } from "../log/logger.ts";
 import { ListenError, formatAddress } from "../net/listen.ts";
 import { Server, statsLine } from "../net/server.ts";
 import { VERSION } from "../version.ts";
@@ -11,13 +11,13 @@ import { EXIT_FAILURE, EXIT_OK } from "./usage-error.ts";
  * Resolves to the process exit status.
  */
 export async function serve(options: ServeOptions): Promise<number> {
-  const log = new Logger(options["log-level"]);
+  const log = new Logger(options["log-level"], toStderr, options["log-format"]);
   let server: Server;
   try {
     server = new Server(serverConfig(options), log);
   } catch (error) {
     if (error instanceof ListenError || error instanceof TlsFileError) {
-      process.stderr.write(`follower-maze: ${error.message}\n`);
+      log.announce("error", `follower-maze: ${error.message}`);
       return EXIT_FAILURE;
     }
     throw error;
@@ -44,9 +44,11 @@ export async function serve(options: ServeOptions): Promise<number> {
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.
   const where = (port: number, tls: boolean) => `${formatAddress(options.host, port)}${tls ? " (TLS)" : ""}`;
-  process.stderr.write(
+  const metrics = server.metricsPort === null ? "" : `, metrics on http://${formatAddress(options.host, server.metricsPort)}`;
+  log.announce(
+    "info",
     `follower-maze ${VERSION} listening: events on ${where(server.eventPort, server.config.eventTls !== null)}, ` +
-      `clients on ${where(server.clientPort, server.config.clientTls !== null)}\n`,
+      `clients on ${where(server.clientPort, server.config.clientTls !== null)}${metrics}`,
   );
   return stopped.promise;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { bytes, delimiter, file, fraction, host, integer, oneOf, port, secret, sequenceNumber, setOf, userId, weights } from "./values.ts";
+import { bytes, delimiter, file, fraction, host, integer, oneOf, port, portOrOff, secret, sequenceNumber, setOf, userId, weights } from "./values.ts";
 
 function problem(parse: (raw: string) => unknown, raw: string): string {
   try {
@@ -15,6 +15,12 @@ describe("value parsers", () => {
     expect([port("0"), port("9090"), port("65535")]).toEqual([0, 9090, 65535]);
     expect(problem(port, "65536")).toBe("expected a port number from 0 to 65535, got 65536");
     for (const raw of ["", "-1", "80.5", "0x50", " 80", "eighty"]) expect(problem(port, raw)).toContain("expected a port number");
+  });
+
+  test("portOrOff: off, or a port as above", () => {
+    expect([portOrOff("off"), portOrOff("0"), portOrOff("9100")]).toEqual([null, 0, 9100]);
+    expect(problem(portOrOff, "65536")).toBe("expected off or a port number from 0 to 65535, got 65536");
+    for (const raw of ["", "OFF", "on", "-1"]) expect(problem(portOrOff, raw)).toContain("expected off or a port number");
   });
 
   test("integer bounds are inclusive", () => {

@@ -16,6 +16,9 @@ export function integer(min: number, max: number, what = "a whole number"): Valu
 }
 
 export const port = integer(0, 65535, "a port number");
+const portNumberOrOff = integer(0, 65535, "off or a port number");
+/** A port for a listener that is not wanted by default: `off` is null. */
+export const portOrOff: ValueParser<number | null> = (raw) => (raw === "off" ? null : portNumberOrOff(raw));
 export const milliseconds = (min: number): ValueParser<number> => integer(min, 2 ** 31 - 1, "milliseconds");
 export const sequenceNumber = integer(1, MAX_SEQ, "a sequence number");
 export const userId = integer(0, MAX_USER_ID, "a user id");

@@ -275,6 +275,64 @@ describe("Engine: skipGap", () => {
   });
 });
 
+describe("Engine: arrival stamps", () => {
+  /** What a write at `now` would report: [seconds since arrival, events]. */
+  function written(engine: Engine, now: number): [number, number][] {
+    const observed: [number, number][] = [];
+    engine.arrivals.written(now, { observe: (seconds, count) => observed.push([seconds, count]) });
+    return observed;
+  }
+
+  test("events applied from a read share its stamp; released events keep the stamp of the read they came in", () => {
+    const { engine, feed } = setup();
+    engine.beginRead(1000);
+    feed("1|B", "2|X", "4|B", "2|B");
+    engine.settle();
+    // 1 and the malformed 2 (a no-op in its place) were applied; 4 is held, the second 2 a duplicate.
+    expect(written(engine, 1003)).toEqual([[0.003, 2]]);
+
+    engine.beginRead(2000);
+    feed("3|B", "5|B");
+    engine.settle();
+    expect(written(engine, 2010)).toEqual([
+      [1.01, 1],
+      [0.01, 2],
+    ]);
+    expect(written(engine, 2020)).toEqual([]);
+  });
+
+  test("events released by a gap skip are reported with their own stamps", () => {
+    const { engine, feed } = setup();
+    engine.beginRead(500);
+    feed("3|B", "4|B");
+    engine.beginRead(600);
+    feed("6|B");
+    engine.settle();
+    expect(written(engine, 700)).toEqual([]);
+    expect(engine.skipGap()).toBe(2);
+    engine.settle();
+    expect(written(engine, 1500)).toEqual([[1, 2]]);
+    expect(engine.skipGap()).toBe(1);
+    engine.settle();
+    expect(written(engine, 1600)).toEqual([[1, 1]]);
+  });
+
+  test("every applied event is reported exactly once", () => {
+    const { engine, feed } = setup();
+    const prng = new Prng(11);
+    const seqs = prng.shuffle(Array.from({ length: 3000 }, (_, i) => i + 1));
+    let reported = 0;
+    for (let i = 0; i < seqs.length; i += 37) {
+      engine.beginRead(i);
+      feed(...seqs.slice(i, i + 37).map((seq) => `${seq}|B`));
+      engine.settle();
+      for (const [, count] of written(engine, i + 1)) reported += count;
+      expect(reported).toBe(engine.counters.applied);
+    }
+    expect(reported).toBe(3000);
+  });
+});
+
 describe("Engine: held lines stay intact", () => {
   test("lines held across many large reads survive compaction by settle()", () => {
     const { world, engine, feed } = setup();

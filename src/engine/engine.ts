@@ -3,6 +3,7 @@ import { NOOP } from "../protocol/event-kind.ts";
 import { ParsedEvent, type Problem, UNREADABLE, parseEventLine } from "../protocol/event-line.ts";
 import type { LineSink } from "../protocol/line-framer.ts";
 import type { Router } from "../routing/router.ts";
+import { AppliedArrivals } from "./applied-arrivals.ts";
 
 export interface EngineOptions {
   /** Field separator byte, `|` by default. */
@@ -44,8 +45,14 @@ export class EngineCounters {
 export class Engine implements LineSink {
   readonly counters = new EngineCounters();
   readonly reorder: ReorderBuffer;
+  /** When the events applied since the last write arrived; the caller reports them once it has written. */
+  readonly arrivals = new AppliedArrivals();
   private readonly parsed = new ParsedEvent();
   private readonly delimiter: number;
+  /** When the read being processed arrived (performance.now() ms). */
+  private readStamp = 0;
+  /** `counters.applied` up to which every applied event's stamp is in {@link arrivals}. */
+  private stamped = 0;
 
   constructor(
     options: EngineOptions,
@@ -81,7 +88,7 @@ export class Engine implements LineSink {
       this.duplicate(seq);
     } else {
       // A no-op placeholder needs no bytes, so it pins no read.
-      reorder.hold(seq, buf, start, kind === NOOP ? 0 : end - start, kind, parsed.from, parsed.to);
+      reorder.hold(seq, buf, start, kind === NOOP ? 0 : end - start, kind, parsed.from, parsed.to, this.readStamp);
     }
   }
 
@@ -90,9 +97,20 @@ export class Engine implements LineSink {
     this.observer.oversized(length);
   }
 
-  /** Ends one read: bounds memory pinned by held events. */
+  /** Starts one read: the events it carries arrived at `now` (performance.now() ms). */
+  beginRead(now: number): void {
+    this.readStamp = now;
+  }
+
+  /** Ends one read: bounds memory pinned by held events and stamps the events applied straight from the read. */
   settle(): void {
     this.reorder.settle();
+    // Released events were stamped one by one; counting the rest here keeps the in-order path free of timing work.
+    const unstamped = this.counters.applied - this.stamped;
+    if (unstamped > 0) {
+      this.arrivals.add(this.readStamp, unstamped);
+      this.stamped += unstamped;
+    }
   }
 
   /** Gives up on the missing sequence numbers before the first held event and applies what follows. */
@@ -109,17 +127,33 @@ export class Engine implements LineSink {
   private releaseReady(): void {
     const reorder = this.reorder;
     const events = reorder.events;
+    // Released events come in runs from the same read: their stamps are counted here and recorded once per run.
+    let stamp = 0;
+    let run = 0;
     for (;;) {
       const seq = reorder.peekSeq();
-      if (seq > reorder.next) return;
+      if (seq > reorder.next) break;
       const slot = reorder.pop();
       if (seq === reorder.next) {
         this.apply(seq, events.kind(slot), events.from(slot), events.to(slot), events.bytes(slot), events.start(slot), events.length(slot));
+        const arrived = events.arrived(slot);
+        if (arrived !== stamp && run > 0) {
+          this.stampReleased(stamp, run);
+          run = 0;
+        }
+        stamp = arrived;
+        run++;
       } else {
         this.duplicate(seq);
       }
       reorder.release(slot);
     }
+    if (run > 0) this.stampReleased(stamp, run);
+  }
+
+  private stampReleased(stamp: number, count: number): void {
+    this.arrivals.add(stamp, count);
+    this.stamped += count;
   }
 
   /** `seq` is the next expected number: count it and route it (a no-op only advances the order). */

@@ -1,10 +1,12 @@
 import { describe, expect, test } from "bun:test";
-import { Logger, RateLimitedLog } from "./logger.ts";
+import { type LogFormat, Logger, type LogLevel, RateLimitedLog } from "./logger.ts";
 
-function capture(level: ConstructorParameters<typeof Logger>[0]) {
+function capture(level: LogLevel, format: LogFormat = "text") {
   const lines: string[] = [];
-  return { lines, logger: new Logger(level, (line) => lines.push(line)) };
+  return { lines, logger: new Logger(level, (line) => lines.push(line), format) };
 }
+
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe("Logger", () => {
   test("prints its level and above, one timestamped line each", () => {
@@ -21,6 +23,27 @@ describe("Logger", () => {
   test("debug enables everything", () => {
     const { logger } = capture("debug");
     expect(["error", "warn", "info", "debug"].map((level) => logger.enabled(level as "error"))).toEqual([true, true, true, true]);
+  });
+
+  test("announcements are printed whatever the level, bare in text format", () => {
+    const { lines, logger } = capture("error");
+    logger.announce("info", "follower-maze listening: events on 127.0.0.1:9090");
+    expect(lines).toEqual(["follower-maze listening: events on 127.0.0.1:9090"]);
+  });
+
+  test("json: one object per line with time, level and message, announcements included", () => {
+    const { lines, logger } = capture("warn", "json");
+    logger.warn('quote " backslash \\ newline \n tab \t é');
+    logger.info("below the level");
+    logger.announce("info", "listening");
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).not.toContain("\n");
+    const [warned, announced] = lines.map((line) => JSON.parse(line));
+    expect(Object.keys(warned)).toEqual(["time", "level", "msg"]);
+    expect(warned).toMatchObject({ level: "warn", msg: 'quote " backslash \\ newline \n tab \t é' });
+    expect(warned.time).toMatch(ISO_TIME);
+    expect(announced).toMatchObject({ level: "info", msg: "listening" });
+    expect(announced.time).toMatch(ISO_TIME);
   });
 });
 

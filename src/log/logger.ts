@@ -1,22 +1,46 @@
 export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** Where log lines go; stderr in the server, an array in tests. */
 export type LogSink = (line: string) => void;
 
-const toStderr: LogSink = (line) => {
+export const toStderr: LogSink = (line) => {
   process.stderr.write(line + "\n");
 };
 
-/** Leveled, one line per message, timestamped, to stderr by default. */
+interface LineFormat {
+  /** An ordinary log line. */
+  entry(level: LogLevel, message: string): string;
+  /** A line printed whatever the log level, for scripts to read (the startup line, a failure to start). */
+  announcement(level: LogLevel, message: string): string;
+}
+
+const jsonLine = (level: LogLevel, message: string): string => JSON.stringify({ time: new Date().toISOString(), level, msg: message });
+
+const FORMATS: Record<LogFormat, LineFormat> = {
+  text: {
+    entry: (level, message) => `${new Date().toISOString()} ${level.padEnd(5)} ${message}`,
+    // Scripts have always read these bare, without timestamp or level.
+    announcement: (_, message) => message,
+  },
+  json: { entry: jsonLine, announcement: jsonLine },
+};
+
+/** Leveled, one line per message, timestamped, to stderr by default; plain text or one JSON object a line. */
 export class Logger {
   private readonly threshold: number;
+  private readonly format: LineFormat;
 
   constructor(
     level: LogLevel,
     private readonly sink: LogSink = toStderr,
+    format: LogFormat = "text",
   ) {
     this.threshold = LOG_LEVELS.indexOf(level);
+    this.format = FORMATS[format];
   }
 
   enabled(level: LogLevel): boolean {
@@ -40,7 +64,12 @@ export class Logger {
   }
 
   log(level: LogLevel, message: string): void {
-    if (this.enabled(level)) this.sink(`${new Date().toISOString()} ${level.padEnd(5)} ${message}`);
+    if (this.enabled(level)) this.sink(this.format.entry(level, message));
+  }
+
+  /** Printed whatever the log level: in text format the bare message, in JSON an ordinary entry. */
+  announce(level: LogLevel, message: string): void {
+    this.sink(this.format.announcement(level, message));
   }
 }
 

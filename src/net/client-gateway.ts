@@ -27,6 +27,8 @@ export interface ClientHooks {
 }
 
 export class ClientCounters {
+  /** Connections opened, before their handshake. */
+  opened = 0;
   accepted = 0;
   badHandshakes = 0;
   badTokens = 0;
@@ -36,6 +38,8 @@ export class ClientCounters {
   refused = 0;
   slowDisconnects = 0;
   disconnects = 0;
+  /** Connections that ended other than by the server cutting them off (slow, bad handshake, handshake timeout). */
+  closed = 0;
 }
 
 /** One user-client connection: waiting for its handshake line, then only receiving. */
@@ -43,8 +47,11 @@ export class ClientConnection implements LineSink {
   outbox: Outbox<ClientSocket> | null = null;
   userId = -1;
   timer: ReturnType<typeof setTimeout> | undefined;
-  /** Set once: a TLS failure can be reported for a connection already rejected for its timeout. */
-  rejected = false;
+  /**
+   * The server disconnected it for a reason it counted then: its close is not
+   * counted again, nor is it rejected twice (a TLS failure can follow a handshake timeout).
+   */
+  cutOff = false;
   readonly framer: LineFramer;
   /** The handshake line has been seen (accepted or not); later input is ignored. */
   private answered = false;
@@ -173,6 +180,7 @@ export class ClientGateway {
     this.clients.remove(outbox);
     if (!overflowed) return;
     const connection = outbox.writer.data;
+    connection.cutOff = true;
     this.counters.slowDisconnects++;
     this.hooks.slow(connection.userId, connection.remote, this.clients.maxQueuedBytes);
     outbox.writer.terminate();
@@ -187,8 +195,8 @@ export class ClientGateway {
   }
 
   reject(connection: ClientConnection, reason: RejectReason, detail: string): void {
-    if (connection.rejected) return;
-    connection.rejected = true;
+    if (connection.cutOff) return;
+    connection.cutOff = true;
     clearTimeout(connection.timer);
     this.counters[REJECT_COUNTERS[reason]]++;
     this.hooks.rejected(connection.remote, reason, detail);
@@ -241,6 +249,7 @@ export class ClientGateway {
     const connection = new ClientConnection(socket, remote, this.options.maxLineBytes, this);
     socket.data = connection;
     this.sockets.add(socket);
+    this.counters.opened++;
     // Writes are already batched per read, so Nagle would only add latency.
     socket.setNoDelay(true);
     // A client that vanished without a FIN would otherwise hold its slot until a write fails.
@@ -254,6 +263,7 @@ export class ClientGateway {
     if (!this.sockets.delete(socket)) return;
     const connection = socket.data;
     clearTimeout(connection.timer);
+    if (!connection.cutOff) this.counters.closed++;
     if (connection.outbox === null) return;
     this.clients.remove(connection.outbox);
     this.counters.disconnects++;

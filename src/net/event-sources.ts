@@ -5,6 +5,8 @@ import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
 /** What the event-source side tells the rest of the server. */
 export interface EventSourceHooks {
+  /** Before every read is handed to the sink. */
+  beforeRead(): void;
   /** After every read, once its lines have all been handed to the sink. */
   afterRead(): void;
   /** A source may now send events: at once, or once it has authenticated. */
@@ -121,6 +123,7 @@ export class EventSources {
         else this.reject(connection, "TLS handshake failed", authorizationError?.message ?? "no detail");
       },
       data: (socket, chunk: Uint8Array) => {
+        hooks.beforeRead();
         socket.data.framer.push(chunk);
         hooks.afterRead();
         if (this.paused) socket.pause();

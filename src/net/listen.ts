@@ -32,12 +32,17 @@ export function listen<T>(role: string, hostname: string, port: number, tls: Tls
       ...(tls === null ? {} : { tls }),
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const where = formatAddress(hostname, port);
-    if (code === "EADDRINUSE") throw new ListenError(`${role} port ${port} is already in use (${where})`);
-    if (code === "EACCES") throw new ListenError(`no permission to listen on ${role} port ${port} (${where})`);
-    if (code?.startsWith("ERR_OSSL")) throw new ListenError(`${role} port: TLS rejected the certificate or key: ${(error as Error).message}`);
-    if (code === "EADDRNOTAVAIL") throw new ListenError(`cannot listen on ${where}: ${hostname} is not an address of this machine`);
-    throw new ListenError(`cannot listen on ${role} port ${port} (${where}): ${(error as Error).message}`);
+    throw listenError(role, hostname, port, error);
   }
+}
+
+/** Why a listener (TCP or HTTP) could not be opened, as one line naming the role, port and address. */
+export function listenError(role: string, hostname: string, port: number, error: unknown): ListenError {
+  const code = (error as { code?: string }).code;
+  const where = formatAddress(hostname, port);
+  if (code === "EADDRINUSE") return new ListenError(`${role} port ${port} is already in use (${where})`);
+  if (code === "EACCES") return new ListenError(`no permission to listen on ${role} port ${port} (${where})`);
+  if (code?.startsWith("ERR_OSSL")) return new ListenError(`${role} port: TLS rejected the certificate or key: ${(error as Error).message}`);
+  if (code === "EADDRNOTAVAIL") return new ListenError(`cannot listen on ${where}: ${hostname} is not an address of this machine`);
+  return new ListenError(`cannot listen on ${role} port ${port} (${where}): ${(error as Error).message}`);
 }

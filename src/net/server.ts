@@ -5,12 +5,15 @@ import { FollowerTable } from "../graph/follower-table.ts";
 import { UserIndex } from "../graph/user-index.ts";
 import { RateLimitedLog, type Logger } from "../log/logger.ts";
 import { quote } from "../log/quote.ts";
+import { Histogram } from "../metrics/histogram.ts";
+import { DELIVERY_LATENCY, renderServerMetrics } from "../metrics/server-metrics.ts";
 import { GapWatch } from "../ordering/gap-watch.ts";
 import { ClientDirectory } from "../routing/client-directory.ts";
 import { Router } from "../routing/router.ts";
 import { ClientGateway, type ClientHooks, type ClientSocket } from "./client-gateway.ts";
 import { EventSources, type EventSourceHooks } from "./event-sources.ts";
 import type { TlsCredentials } from "./listen.ts";
+import { MetricsEndpoint, type MonitoredServer } from "./metrics-endpoint.ts";
 
 export interface ServerConfig {
   host: string;
@@ -37,6 +40,8 @@ export interface ServerConfig {
   sourceSecret: string | null;
   /** Client connections open at once, handshakes included; 0 is no limit. */
   maxClients: number;
+  /** Port of the HTTP endpoint for /metrics, /healthz and /readyz; null for none. */
+  metricsPort: number | null;
 }
 
 /** A point-in-time view of the server's counters and gauges. */
@@ -46,6 +51,8 @@ export interface ServerStats {
   pending: number;
   nextSeq: number;
   notifications: number;
+  /** Bytes the client sockets have taken. */
+  sentBytes: number;
   malformed: number;
   oversized: number;
   duplicates: number;
@@ -55,6 +62,10 @@ export interface ServerStats {
   sourcesPaused: boolean;
   clients: number;
   users: number;
+  /** Client connections opened, before their handshake. */
+  clientConnections: number;
+  /** Client connections that ended without the server cutting them off: closed by the client, lost, or at shutdown. */
+  closedDisconnects: number;
   slowDisconnects: number;
   badHandshakes: number;
   badTokens: number;
@@ -78,7 +89,10 @@ export class Server {
   private readonly clients: ClientDirectory<ClientSocket>;
   private readonly sources: EventSources;
   private readonly gateway: ClientGateway;
+  private readonly endpoint: MetricsEndpoint | null;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
+  /** Seconds from reading each event to writing its notifications. */
+  private readonly deliveryLatency = new Histogram(DELIVERY_LATENCY.buckets);
   private truncated = 0;
   private sourcesRejected = 0;
   private sourceTlsFailures = 0;
@@ -130,6 +144,13 @@ export class Server {
       this.sources.close();
       throw error;
     }
+    try {
+      this.endpoint = config.metricsPort === null ? null : new MetricsEndpoint(config.host, config.metricsPort, this.monitored());
+    } catch (error) {
+      this.sources.close();
+      this.gateway.closeAll();
+      throw error;
+    }
     if (config.gapTimeoutMs > 0) this.watchGaps(new GapWatch(config.gapTimeoutMs));
     if (config.statsIntervalMs > 0) this.reportEvery(config.statsIntervalMs);
   }
@@ -142,6 +163,16 @@ export class Server {
     return this.gateway.port;
   }
 
+  /** The metrics port, or null when there is no metrics endpoint. */
+  get metricsPort(): number | null {
+    return this.endpoint?.port ?? null;
+  }
+
+  /** Both listeners are up: the server has started and not begun shutting down. */
+  get ready(): boolean {
+    return this.closing === null;
+  }
+
   stats(): ServerStats {
     const c = this.engine.counters;
     const g = this.gateway.counters;
@@ -151,6 +182,7 @@ export class Server {
       pending: this.engine.reorder.size,
       nextSeq: this.engine.reorder.next,
       notifications: this.router.notifications,
+      sentBytes: this.clients.sentBytes,
       malformed: c.malformed,
       oversized: c.oversized,
       duplicates: c.duplicates,
@@ -160,6 +192,8 @@ export class Server {
       sourcesPaused: this.sources.isPaused,
       clients: this.clients.connections,
       users: this.clients.users,
+      clientConnections: g.opened,
+      closedDisconnects: g.closed,
       slowDisconnects: g.slowDisconnects,
       badHandshakes: g.badHandshakes,
       badTokens: g.badTokens,
@@ -188,13 +222,20 @@ export class Server {
     this.clients.flush(this.gateway.drop);
     const flushed = await this.gateway.flushed(deadlineMs);
     this.gateway.closeAll();
+    // Last, so /readyz can say "shutting down" until the very end.
+    this.endpoint?.stop();
     return flushed;
   }
+
+  private readonly beforeRead = (): void => {
+    this.engine.beginRead(performance.now());
+  };
 
   /** Runs after every read of an event source: one write per touched client, then back-pressure. */
   private readonly afterRead = (): void => {
     this.engine.settle();
     this.clients.flush(this.gateway.drop);
+    this.engine.arrivals.written(performance.now(), this.deliveryLatency);
     if (this.engine.full) {
       if (!this.sources.isPaused) {
         const reorder = this.engine.reorder;
@@ -210,6 +251,7 @@ export class Server {
   private sourceHooks(): EventSourceHooks {
     const rejected = new RateLimitedLog(this.log, "warn", "rejected event sources");
     return {
+      beforeRead: this.beforeRead,
       afterRead: this.afterRead,
       opened: (remote) => this.log.info(`event source connected from ${remote}`),
       closed: (remote, droppedBytes) => {
@@ -225,6 +267,14 @@ export class Server {
         rejected.log(() => `event source ${remote} disconnected: ${reason}: ${detail}`);
       },
       failed: (remote, error) => reportFailure(this.log, `event source ${remote}`, error),
+    };
+  }
+
+  private monitored(): MonitoredServer {
+    return {
+      metrics: () => renderServerMetrics(this.stats(), this.deliveryLatency),
+      ready: () => this.ready,
+      failed: (error) => reportFailure(this.log, "metrics endpoint", error),
     };
   }
 

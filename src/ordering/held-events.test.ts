@@ -20,16 +20,16 @@ function readWith(line: string, at: number, size: number): Uint8Array {
 }
 
 describe("HeldEvents: hold and release", () => {
-  test("round-trips the bytes and fields of each held line", () => {
+  test("round-trips the bytes, fields and arrival stamp of each held line", () => {
     const held = new HeldEvents();
     const read = encoder.encode("7|F|1|2\r\n9|P|3|4\r\n8|S|5\r\n");
-    const a = held.hold(read, 0, 7, FOLLOW, 1, 2);
-    const b = held.hold(read, 9, 7, PRIVATE, 3, 4);
-    const c = held.hold(read, 18, 5, STATUS, 5, 0);
+    const a = held.hold(read, 0, 7, FOLLOW, 1, 2, 1234.5);
+    const b = held.hold(read, 9, 7, PRIVATE, 3, 4, 1234.5);
+    const c = held.hold(read, 18, 5, STATUS, 5, 0, 99_999.25);
     expect(new Set([a, b, c]).size).toBe(3);
-    expect([text(held, a), held.kind(a), held.from(a), held.to(a)]).toEqual(["7|F|1|2", FOLLOW, 1, 2]);
-    expect([text(held, b), held.kind(b), held.from(b), held.to(b)]).toEqual(["9|P|3|4", PRIVATE, 3, 4]);
-    expect([text(held, c), held.kind(c), held.from(c)]).toEqual(["8|S|5", STATUS, 5]);
+    expect([text(held, a), held.kind(a), held.from(a), held.to(a), held.arrived(a)]).toEqual(["7|F|1|2", FOLLOW, 1, 2, 1234.5]);
+    expect([text(held, b), held.kind(b), held.from(b), held.to(b), held.arrived(b)]).toEqual(["9|P|3|4", PRIVATE, 3, 4, 1234.5]);
+    expect([text(held, c), held.kind(c), held.from(c), held.arrived(c)]).toEqual(["8|S|5", STATUS, 5, 99_999.25]);
     // The line stays where it was read: no copy.
     expect(held.bytes(a)).toBe(read);
     expect(held.start(b)).toBe(9);
@@ -41,14 +41,14 @@ describe("HeldEvents: hold and release", () => {
   test("user ids up to 2^31-1 survive", () => {
     const held = new HeldEvents();
     const read = encoder.encode("1|F|2147483647|0");
-    const slot = held.hold(read, 0, read.length, FOLLOW, 2147483647, 0);
+    const slot = held.hold(read, 0, read.length, FOLLOW, 2147483647, 0, 0);
     expect([held.from(slot), held.to(slot)]).toEqual([2147483647, 0]);
   });
 
   test("zero-length holds pin nothing and read back as empty", () => {
     const held = new HeldEvents();
     const read = new Uint8Array(65536);
-    const slot = held.hold(read, 100, 0, NOOP, 0, 0);
+    const slot = held.hold(read, 100, 0, NOOP, 0, 0, 0);
     expect(held.pinnedBytes).toBe(0);
     expect(held.heldBytes).toBe(0);
     expect(held.length(slot)).toBe(0);
@@ -62,16 +62,16 @@ describe("HeldEvents: hold and release", () => {
   test("released slots are reused rather than growing the table", () => {
     const held = new HeldEvents(4);
     const read = encoder.encode("1|B");
-    const first = held.hold(read, 0, 3, BROADCAST, 0, 0);
+    const first = held.hold(read, 0, 3, BROADCAST, 0, 0, 0);
     held.release(first);
-    expect(held.hold(read, 0, 3, BROADCAST, 0, 0)).toBe(first);
+    expect(held.hold(read, 0, 3, BROADCAST, 0, 0, 0)).toBe(first);
     const prng = new Prng(3);
     const live: number[] = [first];
     for (let i = 0; i < 10_000; i++) {
       if (live.length === 4 || (live.length > 0 && prng.chance(0.5))) {
         held.release(live.splice(prng.int(live.length), 1)[0]);
       } else {
-        const slot = held.hold(read, 0, 3, BROADCAST, 0, 0);
+        const slot = held.hold(read, 0, 3, BROADCAST, 0, 0, 0);
         expect(live).not.toContain(slot);
         live.push(slot);
       }
@@ -85,11 +85,11 @@ describe("HeldEvents: hold and release", () => {
     const slots: number[] = [];
     for (let i = 0; i < 3000; i++) {
       const line = encoder.encode(`${i}|P|${i}|${i + 1}`);
-      slots.push(held.hold(line, 0, line.length, PRIVATE, i, i + 1));
+      slots.push(held.hold(line, 0, line.length, PRIVATE, i, i + 1, i / 4));
     }
     expect(new Set(slots).size).toBe(3000);
     slots.forEach((slot, i) => {
-      expect([text(held, slot), held.from(slot), held.to(slot)]).toEqual([`${i}|P|${i}|${i + 1}`, i, i + 1]);
+      expect([text(held, slot), held.from(slot), held.to(slot), held.arrived(slot)]).toEqual([`${i}|P|${i}|${i + 1}`, i, i + 1, i / 4]);
     });
   });
 });
@@ -98,8 +98,8 @@ describe("HeldEvents: byte accounting", () => {
   test("lines from one read pin it once; it is let go with its last line", () => {
     const held = new HeldEvents();
     const read = new Uint8Array(1000).fill(0x31);
-    const a = held.hold(read, 0, 10, BROADCAST, 0, 0);
-    const b = held.hold(read, 20, 30, BROADCAST, 0, 0);
+    const a = held.hold(read, 0, 10, BROADCAST, 0, 0, 0);
+    const b = held.hold(read, 20, 30, BROADCAST, 0, 0, 0);
     expect([held.pinnedBytes, held.heldBytes]).toEqual([1000, 40]);
     held.release(a);
     expect([held.pinnedBytes, held.heldBytes]).toEqual([1000, 30]);
@@ -110,7 +110,7 @@ describe("HeldEvents: byte accounting", () => {
   test("distinct reads are pinned separately", () => {
     const held = new HeldEvents();
     const reads = [100, 200, 300].map((n) => new Uint8Array(n));
-    const slots = reads.map((read) => held.hold(read, 1, 5, BROADCAST, 0, 0));
+    const slots = reads.map((read) => held.hold(read, 1, 5, BROADCAST, 0, 0, 0));
     expect([held.pinnedBytes, held.heldBytes]).toEqual([600, 15]);
     held.release(slots[1]);
     expect([held.pinnedBytes, held.heldBytes]).toEqual([400, 10]);
@@ -118,7 +118,7 @@ describe("HeldEvents: byte accounting", () => {
     expect([held.pinnedBytes, held.heldBytes]).toEqual([300, 5]);
     // A new read after the others were let go reuses their bookkeeping.
     const fresh = new Uint8Array(50);
-    const slot = held.hold(fresh, 0, 2, BROADCAST, 0, 0);
+    const slot = held.hold(fresh, 0, 2, BROADCAST, 0, 0, 0);
     expect(held.bytes(slot)).toBe(fresh);
     expect(held.bytes(slots[2])).toBe(reads[2]);
     expect([held.pinnedBytes, held.heldBytes]).toEqual([350, 7]);
@@ -140,7 +140,7 @@ describe("HeldEvents: byte accounting", () => {
         const start = prng.int(read.length);
         const length = prng.chance(0.1) ? 0 : prng.int(read.length - start);
         const from = prng.int(2 ** 31);
-        const slot = held.hold(read, start, length, STATUS, from, 0);
+        const slot = held.hold(read, start, length, STATUS, from, 0, 0);
         expect(live.has(slot)).toBe(false);
         live.set(slot, { read, start, length, from });
       }
@@ -176,9 +176,9 @@ describe("HeldEvents: compaction", () => {
       const buf = readWith(line, (i * 997) % (READ - 64), READ);
       buffers.push(buf);
       lines.push(line);
-      slots.push(held.hold(buf, (i * 997) % (READ - 64), line.length, PRIVATE, i, i + 7));
+      slots.push(held.hold(buf, (i * 997) % (READ - 64), line.length, PRIVATE, i, i + 7, 500 + i));
     }
-    const noop = held.hold(buffers[0], 5, 0, NOOP, 0, 0);
+    const noop = held.hold(buffers[0], 5, 0, NOOP, 0, 0, 0);
     return { buffers, slots, lines, noop };
   }
 
@@ -209,7 +209,7 @@ describe("HeldEvents: compaction", () => {
     slots.forEach((slot, i) => {
       expect(held.bytes(slot)).toBe(arena);
       expect(text(held, slot)).toBe(lines[i]);
-      expect([held.kind(slot), held.from(slot), held.to(slot)]).toEqual([PRIVATE, i, i + 7]);
+      expect([held.kind(slot), held.from(slot), held.to(slot), held.arrived(slot)]).toEqual([PRIVATE, i, i + 7, 500 + i]);
     });
     expect(held.length(noop)).toBe(0);
     expect(held.bytes(noop).length).toBe(0);

@@ -24,6 +24,8 @@ export class HeldEvents {
   private kindOf = new Uint8Array(0);
   private fromOf = new Int32Array(0);
   private toOf = new Int32Array(0);
+  /** When the read carrying the line arrived (performance.now() ms), for the delivery latency. */
+  private arrivedOf = new Float64Array(0);
   private freeSlots = new Int32Array(0);
   private freeSlotCount = 0;
 
@@ -42,7 +44,7 @@ export class HeldEvents {
     this.growSlots(Math.max(1, initialSlots));
   }
 
-  hold(buf: Uint8Array, start: number, length: number, kind: number, from: number, to: number): number {
+  hold(buf: Uint8Array, start: number, length: number, kind: number, from: number, to: number, arrived: number): number {
     if (this.freeSlotCount === 0) this.growSlots(this.lengthOf.length * 2);
     const slot = this.freeSlots[--this.freeSlotCount];
     // Zero-length lines (no-op placeholders) need no bytes and pin nothing.
@@ -53,6 +55,7 @@ export class HeldEvents {
     this.kindOf[slot] = kind;
     this.fromOf[slot] = from;
     this.toOf[slot] = to;
+    this.arrivedOf[slot] = arrived;
     this.heldBytes += length;
     return slot;
   }
@@ -89,6 +92,10 @@ export class HeldEvents {
 
   to(slot: number): number {
     return this.toOf[slot];
+  }
+
+  arrived(slot: number): number {
+    return this.arrivedOf[slot];
   }
 
   /** Copies held lines out of their reads when the reads are mostly dead weight. Returns whether it did. */
@@ -168,9 +175,8 @@ export class HeldEvents {
     this.lengthOf.fill(-1, old);
     this.fromOf = grown(this.fromOf, capacity);
     this.toOf = grown(this.toOf, capacity);
-    const kinds = new Uint8Array(capacity);
-    kinds.set(this.kindOf);
-    this.kindOf = kinds;
+    this.arrivedOf = grown(this.arrivedOf, capacity);
+    this.kindOf = grown(this.kindOf, capacity);
     const free = new Int32Array(capacity);
     free.set(this.freeSlots.subarray(0, this.freeSlotCount));
     // Hand out low slot numbers first so a walk over slots touches few pages.
@@ -181,8 +187,11 @@ export class HeldEvents {
 
 const EMPTY = new Uint8Array(0);
 
-function grown(array: Int32Array, capacity: number): Int32Array<ArrayBuffer> {
-  const next = new Int32Array(capacity);
+type SlotArray = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+
+/** A copy of `array` with room for `capacity` slots, of the same type. */
+function grown<A extends SlotArray>(array: A, capacity: number): A {
+  const next = new (array.constructor as new (length: number) => A)(capacity);
   next.set(array);
   return next;
 }

@@ -8,7 +8,7 @@ const decoder = new TextDecoder();
 /** Holds `line` (its own read buffer) under `seq`. */
 function hold(buffer: ReorderBuffer, seq: number, line: string, kind = BROADCAST, from = 0, to = 0): void {
   const buf = encoder.encode(line);
-  buffer.hold(seq, buf, 0, buf.length, kind, from, to);
+  buffer.hold(seq, buf, 0, buf.length, kind, from, to, 0);
 }
 
 /** Pops the smallest held event and returns [seq, line], releasing its slot. */
@@ -122,7 +122,7 @@ describe("ReorderBuffer", () => {
       const line = `${100 + i}|B`;
       const read = new Uint8Array(64 * 1024);
       read.set(encoder.encode(line), 10);
-      buffer.hold(100 + i, read, 10, line.length, BROADCAST, 0, 0);
+      buffer.hold(100 + i, read, 10, line.length, BROADCAST, 0, 0, 0);
       lines.push(line);
     }
     expect(buffer.events.pinnedBytes).toBe(40 * 64 * 1024);

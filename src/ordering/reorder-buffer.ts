@@ -33,8 +33,9 @@ export class ReorderBuffer {
     return this.heap.peekSeq();
   }
 
-  hold(seq: number, buf: Uint8Array, start: number, length: number, kind: number, from: number, to: number): void {
-    this.heap.push(seq, this.events.hold(buf, start, length, kind, from, to));
+  /** `arrived`: when the read carrying the event came in (performance.now() ms). */
+  hold(seq: number, buf: Uint8Array, start: number, length: number, kind: number, from: number, to: number, arrived: number): void {
+    this.heap.push(seq, this.events.hold(buf, start, length, kind, from, to, arrived));
   }
 
   /** Removes the smallest held event and returns its slot in {@link events}; release it when done. */

@@ -109,7 +109,7 @@ describe("ClientDirectory", () => {
     expectConsistent(directory, expected);
   });
 
-  test("flush writes each connection that received anything exactly once", () => {
+  test("flush writes each connection that received anything exactly once and tallies the bytes sent", () => {
     const directory = new ClientDirectory<FakeWriter>(1024);
     const a = directory.add(1, new FakeWriter());
     const b = directory.add(2, new FakeWriter());
@@ -129,6 +129,7 @@ describe("ClientDirectory", () => {
     expect(b.writer.lines()).toEqual(["1|B"]);
     expect(idle.writer.writes).toBe(0);
     expect(directory.queuedBytes()).toBe(0);
+    expect(directory.sentBytes).toBe(5 + 5 + 9);
     // A second flush with nothing new writes nothing.
     directory.flush(() => drops.push("unexpected"));
     expect(a.writer.writes).toBe(1);
@@ -137,6 +138,7 @@ describe("ClientDirectory", () => {
     directory.flush(() => drops.push("unexpected"));
     expect(b.writer.lines()).toEqual(["1|B", "3|B"]);
     expect(drops).toEqual([]);
+    expect(directory.sentBytes).toBe(5 + 5 + 9 + 5);
   });
 
   test("flush hands overflowed and closed connections to drop, after the walk, and only once", () => {

@@ -1,4 +1,4 @@
-import { type ByteWriter, Outbox } from "./outbox.ts";
+import { type ByteWriter, Outbox, type OutboxGroup } from "./outbox.ts";
 
 const NOBODY: Outbox<never>[] = [];
 
@@ -7,11 +7,13 @@ const NOBODY: Outbox<never>[] = [];
  * be connected several times) and as one list for broadcasts. Adding and
  * removing are O(1): each outbox remembers its positions for swap-removal.
  */
-export class ClientDirectory<W extends ByteWriter = ByteWriter> {
+export class ClientDirectory<W extends ByteWriter = ByteWriter> implements OutboxGroup {
   /** Every connection, in no particular order. */
   readonly all: Outbox<W>[] = [];
   /** Outboxes appended to since the last {@link flush}. */
   readonly dirty: Outbox<W>[] = [];
+  /** Bytes the sockets have taken, over all connections ever. */
+  sentBytes = 0;
   private byUser: Outbox<W>[][] = [];
   private onlineUsers = 0;
 
@@ -31,7 +33,7 @@ export class ClientDirectory<W extends ByteWriter = ByteWriter> {
   }
 
   add(user: number, writer: W): Outbox<W> {
-    const outbox = new Outbox(user, writer, this.maxQueuedBytes, this.dirty);
+    const outbox = new Outbox(user, writer, this.maxQueuedBytes, this);
     while (this.byUser.length <= user) this.byUser.push(NOBODY);
     let list = this.byUser[user];
     if (list === NOBODY) {

@@ -5,14 +5,15 @@ import { Outbox } from "./outbox.ts";
 const encoder = new TextEncoder();
 
 function outbox(limit = 1 << 20, writer = new FakeWriter()) {
-  const dirty: Outbox[] = [];
-  const box = new Outbox(3, writer, limit, dirty);
+  const group = { dirty: [] as Outbox[], sentBytes: 0 };
+  const dirty = group.dirty;
+  const box = new Outbox(3, writer, limit, group);
   const append = (line: string) => {
     // Surround the line with other bytes: only [start, start+length) may be copied.
     const buf = encoder.encode(`##${line}##`);
     box.append(buf, 2, buf.length - 4);
   };
-  return { box, writer, dirty, append };
+  return { box, writer, dirty, group, append };
 }
 
 describe("Outbox", () => {
@@ -87,13 +88,14 @@ describe("Outbox", () => {
     expect(writer.lines()).toEqual([big, "1|B", big]);
   });
 
-  test("a partial write keeps the unsent tail and resends it on drained()", () => {
-    const { box, writer, append } = outbox();
+  test("a partial write keeps the unsent tail and resends it on drained(); only bytes taken count as sent", () => {
+    const { box, writer, group, append } = outbox();
     writer.limits = [4];
     append("1|F|2|3");
     append("2|B");
     expect(box.flush()).toBe(true);
     expect(writer.text()).toBe("1|F|");
+    expect(group.sentBytes).toBe(4);
     expect(box.queuedBytes).toBe(14 - 4);
     // While blocked, flushes do not write, but appends still queue.
     append("3|B");
@@ -104,8 +106,10 @@ describe("Outbox", () => {
     expect(writer.writes).toBe(2);
     expect(writer.calls[1]).toEqual(encoder.encode("2|3\r\n2|B\r\n3|B\r\n"));
     expect(writer.text()).toBe("1|F|2|3");
+    expect(group.sentBytes).toBe(7);
     expect(box.drained()).toBe(true);
     expect(writer.text()).toBe("1|F|2|3\r\n2|B\r\n3|B\r\n");
+    expect(group.sentBytes).toBe(19);
     expect(box.queuedBytes).toBe(0);
     expect(box.drained()).toBe(true);
     expect(writer.writes).toBe(3);
@@ -135,12 +139,13 @@ describe("Outbox", () => {
   });
 
   test("a write returning -1 makes flush() and drained() report the socket closed", () => {
-    const { box, writer, append } = outbox();
+    const { box, writer, group, append } = outbox();
     writer.closed = true;
     append("1|B");
     expect(box.flush()).toBe(false);
     expect(box.drained()).toBe(false);
     expect(writer.text()).toBe("");
+    expect(group.sentBytes).toBe(0);
   });
 
   test("is listed as dirty once per flush cycle, however many lines are appended", () => {

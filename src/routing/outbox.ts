@@ -6,6 +6,12 @@ export interface ByteWriter {
   write(data: Uint8Array, byteOffset: number, byteLength: number): number;
 }
 
+/** What the outboxes of one directory share: the list of those to flush, and a tally of the bytes their sockets took. */
+export interface OutboxGroup {
+  readonly dirty: Outbox[];
+  sentBytes: number;
+}
+
 const EMPTY = new Uint8Array(0);
 const INITIAL_BYTES = 4096;
 /** After a full flush, buffers grown past this are let go so idle clients stay cheap. */
@@ -39,7 +45,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     /** The connection's socket, or whatever stands in for it. */
     readonly writer: W,
     private readonly limit: number,
-    private readonly dirtyList: Outbox[],
+    private readonly group: OutboxGroup,
   ) {}
 
   /** Bytes queued but not yet taken by the socket. */
@@ -77,6 +83,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     if (this.blocked || this.head === this.tail) return true;
     const written = this.writer.write(this.buf, this.head, this.tail - this.head);
     if (written < 0) return false;
+    this.group.sentBytes += written;
     this.head += written;
     if (this.head < this.tail) {
       this.blocked = true;
@@ -97,7 +104,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
   private markDirty(): void {
     if (this.dirty) return;
     this.dirty = true;
-    this.dirtyList.push(this);
+    this.group.dirty.push(this);
   }
 
   /** Makes room for `extra` more bytes and returns the new tail, or -1 when over the bound. */

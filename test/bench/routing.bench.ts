@@ -3,7 +3,9 @@
  *
  * Optimised: LineFramer → Engine (in-place parse, in-order fast path,
  * SeqHeap/HeldEvents for the rest) → Router (UserIndex + FollowerTable) →
- * ClientDirectory/Outbox byte queues, one write per dirty client per read.
+ * ClientDirectory/Outbox byte queues, one write per dirty client per read,
+ * then the delivery latency of the read's events into a histogram, as the
+ * server does.
  * Naive: NaiveServer (string parsing, object heap for every event, Map/Set
  * graph, per-client string concatenation encoded once per read).
  *
@@ -17,6 +19,8 @@ import { bench, do_not_optimize, group, summary } from "mitata";
 import { Engine, type EngineObserver } from "../../src/engine/engine.ts";
 import { FollowerTable } from "../../src/graph/follower-table.ts";
 import { UserIndex } from "../../src/graph/user-index.ts";
+import { Histogram } from "../../src/metrics/histogram.ts";
+import { DELIVERY_LATENCY } from "../../src/metrics/server-metrics.ts";
 import { LineFramer } from "../../src/protocol/line-framer.ts";
 import { ClientDirectory } from "../../src/routing/client-directory.ts";
 import type { ByteWriter } from "../../src/routing/outbox.ts";
@@ -77,14 +81,18 @@ function runOptimised(): Outcome {
   const router = new Router(users, graph, clients);
   const engine = new Engine({ delimiter: 0x7c, startSeq: 1, maxPending: 100_000 }, router, observer);
   const framer = new LineFramer(1024, engine);
+  const latency = new Histogram(DELIVERY_LATENCY.buckets);
   const drop = () => {
     throw new Error("routing bench: a client was dropped");
   };
   for (const read of reads) {
+    engine.beginRead(performance.now());
     framer.push(read);
     engine.settle();
     clients.flush(drop);
+    engine.arrivals.written(performance.now(), latency);
   }
+  if (latency.count !== engine.counters.applied) throw new Error("routing bench: delivery latency missed events");
   return { applied: engine.counters.applied, notifications: router.notifications, bytes: writers.map((w) => w.bytes) };
 }
 

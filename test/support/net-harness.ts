@@ -16,12 +16,12 @@ export const HOST = "127.0.0.1";
 export const WAIT_MS = 5_000;
 
 /**
- * Polls `condition` until it holds. Fails with `what` (and `detail()`, for the
- * state that explains why) after `timeoutMs`.
+ * Polls `condition` (which may be async, e.g. an HTTP request) until it holds.
+ * Fails with `what` (and `detail()`, for the state that explains why) after `timeoutMs`.
  */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = WAIT_MS, detail?: () => string): Promise<void> {
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = WAIT_MS, detail?: () => string): Promise<void> {
   const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (performance.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? `\n${detail()}` : ""}`);
     }
@@ -228,6 +228,7 @@ export const TEST_CONFIG: ServerConfig = {
   clientSecret: null,
   sourceSecret: null,
   maxClients: 0,
+  metricsPort: null,
 };
 
 /**

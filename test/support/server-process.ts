@@ -5,13 +5,30 @@ import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 /** The startup line; a port serving TLS is marked " (TLS)". */
-const LISTENING = /listening: events on (\S+):(\d+)(?: \(TLS\))?, clients on (\S+):(\d+)/;
+const LISTENING = /listening: events on (\S+):(\d+)(?: \(TLS\))?, clients on (\S+):(\d+)(?: \(TLS\))?(?:, metrics on http:\/\/(\S+):(\d+))?$/;
+
+/** The ports in the startup line, printed bare or (--log-format json) as the `msg` of a JSON object; null for any other line. */
+function listeningPorts(line: string): { eventPort: number; clientPort: number; metricsPort: number | null } | null {
+  let text = line;
+  if (line.startsWith("{")) {
+    try {
+      text = String(JSON.parse(line).msg);
+    } catch {
+      return null;
+    }
+  }
+  const match = LISTENING.exec(text);
+  if (!match) return null;
+  return { eventPort: Number(match[2]), clientPort: Number(match[4]), metricsPort: match[6] === undefined ? null : Number(match[6]) };
+}
 
 /** A server running as a child process, on ports the OS picked. */
 export interface ServerProcess {
   pid: number;
   eventPort: number;
   clientPort: number;
+  /** Null unless started with a metrics port. */
+  metricsPort: number | null;
   /** Everything the server wrote to stderr so far. */
   stderr(): string;
   /** Records RSS and CPU from /proc; call it now and then during a run. */
@@ -82,17 +99,22 @@ export async function startServer(binary: string | undefined, flags: string[] = 
     stderr: "pipe",
   });
   let text = "";
-  const ports = Promise.withResolvers<[number, number]>();
+  const ports = Promise.withResolvers<NonNullable<ReturnType<typeof listeningPorts>>>();
   (async () => {
     const decoder = new TextDecoder();
+    let scanned = 0;
     for await (const chunk of child.stderr) {
       text += decoder.decode(chunk, { stream: true });
-      const match = LISTENING.exec(text);
-      if (match) ports.resolve([Number(match[2]), Number(match[4])]);
+      // Only whole lines: a port number cut by a chunk boundary would read as another port.
+      for (let end = text.indexOf("\n", scanned); end >= 0; end = text.indexOf("\n", scanned)) {
+        const found = listeningPorts(text.slice(scanned, end));
+        if (found) ports.resolve(found);
+        scanned = end + 1;
+      }
     }
     ports.reject(new Error(`server exited before listening:\n${text}`));
   })();
-  const [eventPort, clientPort] = await ports.promise;
+  const { eventPort, clientPort, metricsPort } = await ports.promise;
 
   let peakRss = 0;
   let rss = 0;
@@ -113,6 +135,7 @@ export async function startServer(binary: string | undefined, flags: string[] = 
     pid: child.pid,
     eventPort,
     clientPort,
+    metricsPort,
     stderr: () => text,
     sample,
     usage: () => ({ peakRssMiB: peakRss / 1024, rssMiB: rss / 1024, cpuSeconds: cpu }),
