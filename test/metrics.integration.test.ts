@@ -8,8 +8,10 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { EXPOSITION_CONTENT_TYPE } from "../src/metrics/exposition.ts";
 import { DELIVERY_LATENCY, SERVER_METRICS } from "../src/metrics/server-metrics.ts";
 import type { ServerConfig } from "../src/net/server.ts";
-import { crlf, paddedPrivate, TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
+import { ClientTokens } from "../src/auth/client-tokens.ts";
+import { crlf, EventSource, paddedPrivate, TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { metricsUrl, parseSamples, scrape } from "./support/scrape.ts";
+import { selfSignedCertificate } from "./support/self-signed.ts";
 
 setDefaultTimeout(20_000);
 
@@ -243,5 +245,44 @@ describe("the metrics follow the traffic", () => {
     await t.waitStats((s) => s.clients === 0, "the slow client to be forgotten");
     expect(await count()).toEqual({ opened: 5, connected: 0, closed: 2, slow: 1, bad: 1, timeout: 1 });
     expect((await scrape(port))("follower_maze_queued_bytes")).toBe(0);
+  });
+});
+
+describe("the security counters follow the traffic", () => {
+  const CLIENT_SECRET = "client-secret-for-metrics";
+  const SOURCE_SECRET = "source-secret-for-metrics";
+
+  test("bad tokens, refused clients, rejected sources and TLS failures", async () => {
+    const tls = selfSignedCertificate();
+    const { t, port } = serve({ clientSecret: CLIENT_SECRET, sourceSecret: SOURCE_SECRET, maxClients: 1, eventTls: tls });
+    const count = async () => {
+      const m = await scrape(port);
+      return {
+        badToken: m(disconnects("bad_token")),
+        refused: m("follower_maze_clients_refused_total"),
+        rejected: m("follower_maze_event_sources_rejected_total"),
+        tls: m("follower_maze_tls_failures_total"),
+      };
+    };
+    expect(await count()).toEqual({ badToken: 0, refused: 0, rejected: 0, tls: 0 });
+
+    const wrong = await t.rawClient(`5 ${new ClientTokens("another-secret-entirely").token(5)}\r\n`);
+    await waitFor(() => wrong.closed, "the wrong token to be refused");
+    expect(await count()).toEqual({ badToken: 1, refused: 0, rejected: 0, tls: 0 });
+
+    // One connection is the limit: a second, while the first waits for its handshake, is refused.
+    const waiting = await t.rawClient(null);
+    await t.waitStats((s) => s.clientConnections === 2, "the waiting connection");
+    const over = await t.rawClient(null);
+    await waitFor(() => over.closed, "the connection over the limit to be closed");
+    expect(await count()).toEqual({ badToken: 1, refused: 1, rejected: 0, tls: 0 });
+    waiting.end();
+
+    const intruder = await EventSource.connect(t.server.eventPort, tls.cert);
+    await intruder.send(crlf("1|B")).catch(() => {});
+    await waitFor(() => intruder.closed, "the source without AUTH to be closed");
+    await expect(EventSource.connect(t.server.eventPort, selfSignedCertificate().cert)).rejects.toThrow();
+    await t.waitStats((s) => s.tlsFailures === 1, "the failed TLS handshake");
+    expect(await count()).toEqual({ badToken: 1, refused: 1, rejected: 1, tls: 1 });
   });
 });
