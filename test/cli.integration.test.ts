@@ -6,7 +6,7 @@
 import { afterAll, afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { envName } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
@@ -15,24 +15,14 @@ import { VERSION } from "../src/version.ts";
 import { crlf, EventSource, expectStream, HOST, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";
 import { metricsUrl, scrape } from "./support/scrape.ts";
-import { childEnv, type ServerProcess, startServer } from "./support/server-process.ts";
+import { runCommand, type ServerProcess, startServer } from "./support/server-process.ts";
 
 // Each test spawns Bun; the harness's own waits (5 s) fail first with a clearer message.
 setDefaultTimeout(20_000);
 
-const ROOT = resolve(import.meta.dir, "..");
-
-/** Runs the CLI to completion (killed after 10 s, should it start serving by mistake). */
+/** Runs the CLI from source to completion (killed after 10 s, should it start serving by mistake). */
 async function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([process.execPath, "src/main.ts", ...args], {
-    cwd: ROOT,
-    env: childEnv(env),
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 10_000,
-  });
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const { code, stdout, stderr } = await runCommand(undefined, args, env, 10_000);
   return { code, stdout, stderr };
 }
 

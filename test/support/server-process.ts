@@ -54,35 +54,48 @@ export function childEnv(env: Record<string, string> = {}): Record<string, strin
   return { ...clean, ...env };
 }
 
-export interface SimulateRun {
+/** `follower-maze` as a command: the binary at `binary`, or the source run by this Bun. */
+function followerMaze(binary: string | undefined): string[] {
+  return binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
+}
+
+export interface CommandRun {
   code: number;
   stdout: string;
   stderr: string;
-  /** User plus system CPU time of the simulator. */
+  /** User plus system CPU time of the process. */
   cpuSeconds: number;
 }
 
 /**
- * Runs `follower-maze simulate` (from source, or the binary at `binary`)
- * against the given ports. Asynchronous, so a server in this same process
- * keeps serving while it runs.
+ * Runs `follower-maze args` to completion (killed after `timeoutMs`, if
+ * given). Asynchronous, so a server in this same process keeps serving
+ * while it runs.
  */
-export async function runSimulate(
+export async function runCommand(binary: string | undefined, args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<CommandRun> {
+  const child = Bun.spawn([...followerMaze(binary), ...args], {
+    cwd: ROOT,
+    env: childEnv(env),
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    ...(timeoutMs === undefined ? {} : { timeout: timeoutMs }),
+  });
+  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  const usage = child.resourceUsage();
+  const cpuSeconds = usage ? Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6 : 0;
+  return { code, stdout, stderr, cpuSeconds };
+}
+
+/** Runs `follower-maze simulate` against the given ports. */
+export function runSimulate(
   binary: string | undefined,
   eventPort: number,
   clientPort: number,
   args: string[] = [],
   env: Record<string, string> = {},
-): Promise<SimulateRun> {
-  const command = binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
-  const child = Bun.spawn(
-    [...command, "simulate", "--eventListenerPort", String(eventPort), "--clientListenerPort", String(clientPort), ...args],
-    { cwd: ROOT, env: childEnv(env), stdin: "ignore", stdout: "pipe", stderr: "pipe" },
-  );
-  const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  const usage = child.resourceUsage();
-  const cpuSeconds = usage ? Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6 : 0;
-  return { code, stdout, stderr, cpuSeconds };
+): Promise<CommandRun> {
+  return runCommand(binary, ["simulate", "--eventListenerPort", String(eventPort), "--clientListenerPort", String(clientPort), ...args], env);
 }
 
 /**
@@ -90,8 +103,7 @@ export async function runSimulate(
  * 0 (plus `flags`), and resolves once it has printed where it listens.
  */
 export async function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const command = binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
-  const child = Bun.spawn([...command, "--event-port", "0", "--client-port", "0", ...flags], {
+  const child = Bun.spawn([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
