@@ -51,7 +51,7 @@ export const SERVER_METRICS: StatMetric[] = [
     handshake_timeout: (s) => s.handshakeTimeouts,
   }),
   counter("follower_maze_clients_refused_total", "Client connections closed on arrival because --max-clients were open (not counted as connections).", (s) => s.clientsRefused),
-  counter("follower_maze_event_sources_rejected_total", "Event sources closed before any of their events were read: no or a wrong AUTH line, or a failed TLS handshake.", (s) => s.sourcesRejected),
+  counter("follower_maze_event_sources_rejected_total", "Event sources closed before any of their events were read for not authenticating: no AUTH line, a wrong one, or none within the handshake timeout (failed TLS handshakes count as tls_failures).", (s) => s.sourcesRejected),
   counter("follower_maze_tls_failures_total", "Failed TLS handshakes, on either port.", (s) => s.tlsFailures),
   gauge("follower_maze_pending_events", "Events held in the reorder buffer, waiting for an earlier sequence number.", (s) => s.pending),
   gauge("follower_maze_next_sequence_number", "The sequence number the server is waiting to apply next.", (s) => s.nextSeq),

@@ -112,6 +112,7 @@ export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
     }
     scratch.byte(0x0d);
     scratch.byte(0x0a);
+    // Where the line sits in `scratch` until `flush` moves it into the stream and records where it landed.
     lineStart[seq] = start;
     lineLength[seq] = scratch.length - start;
     switch (stream.type) {
