@@ -13,8 +13,8 @@ import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
 import { LOG_LEVELS } from "../src/log/logger.ts";
 import { VERSION } from "../src/version.ts";
 import { crlf, EventSource, expectStream, HOST, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
-import { selfSignedCertificate } from "./support/self-signed.ts";
 import { metricsUrl, scrape } from "./support/scrape.ts";
+import { selfSignedCertificate } from "./support/self-signed.ts";
 import { runCommand, type ServerProcess, startServer } from "./support/server-process.ts";
 
 // Each test spawns Bun; the harness's own waits (5 s) fail first with a clearer message.
@@ -76,7 +76,12 @@ describe("starting and serving", () => {
     // Under any other delimiter a line has no readable sequence number and is dropped.
     const lines = [1, 2, 3].flatMap((seq) => ["|", ";", ","].map((other) => `${seq}${other}B`));
     await source.send(crlf(...lines));
-    await waitFor(() => client.received.endsWith(`3${d}B\r\n`), "the last event", undefined, () => JSON.stringify(client.received));
+    await waitFor(
+      () => client.received.endsWith(`3${d}B\r\n`),
+      "the last event",
+      undefined,
+      () => JSON.stringify(client.received),
+    );
     expect(client.received).toBe(crlf(`1${d}B`, `2${d}B`, `3${d}B`));
     await source.end();
     expect(await server.stop()).toBe(0);
@@ -184,43 +189,40 @@ describe("signals", () => {
     expect(codes).toEqual([0, 0, 0, 0, 0, 0, 0, 0]);
   });
 
-  test.each([["SIGTERM"], ["SIGINT"]] as const)(
-    "%s stops accepting, flushes what is queued for clients, then exits 0",
-    async (signal) => {
-      // Stats every 20 ms: the only outside view of how many bytes the server itself holds.
-      const server = await start(["--log-level", "debug", "--stats-interval", "20", "--max-line-bytes", "65536", "--max-client-buffer", "256MiB"]);
-      const behind = await connectUser(server, 1, { paused: true });
-      const source = await EventSource.connect(server.eventPort);
-      const statsAfter = (events: number) => {
-        const match = new RegExp(`events in ${events}, .* queued (\\d+) B`).exec(server.stderr());
-        return match ? Number(match[1]) : -1;
-      };
+  test.each([["SIGTERM"], ["SIGINT"]] as const)("%s stops accepting, flushes what is queued for clients, then exits 0", async (signal) => {
+    // Stats every 20 ms: the only outside view of how many bytes the server itself holds.
+    const server = await start(["--log-level", "debug", "--stats-interval", "20", "--max-line-bytes", "65536", "--max-client-buffer", "256MiB"]);
+    const behind = await connectUser(server, 1, { paused: true });
+    const source = await EventSource.connect(server.eventPort);
+    const statsAfter = (events: number) => {
+      const match = new RegExp(`events in ${events}, .* queued (\\d+) B`).exec(server.stderr());
+      return match ? Number(match[1]) : -1;
+    };
 
-      // The client does not read, so once the kernel buffers are full the rest waits in the server.
-      const sent: string[] = [];
-      let queued = 0;
-      while (queued === 0) {
-        if (sent.length > 1_000) throw new Error(`nothing queued in the server:\n${server.stderr()}`);
-        const batch: string[] = [];
-        for (let i = 0; i < 16; i++) batch.push(paddedPrivate(sent.length + batch.length + 1, 2, 1, 60_000));
-        sent.push(...batch);
-        await source.send(crlf(...batch));
-        await waitFor(() => statsAfter(sent.length) >= 0, `a stats line after ${sent.length} events`, undefined, server.stderr);
-        queued = statsAfter(sent.length);
-      }
+    // The client does not read, so once the kernel buffers are full the rest waits in the server.
+    const sent: string[] = [];
+    let queued = 0;
+    while (queued === 0) {
+      if (sent.length > 1_000) throw new Error(`nothing queued in the server:\n${server.stderr()}`);
+      const batch: string[] = [];
+      for (let i = 0; i < 16; i++) batch.push(paddedPrivate(sent.length + batch.length + 1, 2, 1, 60_000));
+      sent.push(...batch);
+      await source.send(crlf(...batch));
+      await waitFor(() => statsAfter(sent.length) >= 0, `a stats line after ${sent.length} events`, undefined, server.stderr);
+      queued = statsAfter(sent.length);
+    }
 
-      const exited = server.stop(signal);
-      await waitFor(() => server.stderr().includes(`${signal}: shutting down`), "the shutdown to begin", undefined, server.stderr);
-      await expect(Bun.connect({ hostname: HOST, port: server.clientPort, socket: { data() {} } })).rejects.toThrow();
+    const exited = server.stop(signal);
+    await waitFor(() => server.stderr().includes(`${signal}: shutting down`), "the shutdown to begin", undefined, server.stderr);
+    await expect(Bun.connect({ hostname: HOST, port: server.clientPort, socket: { data() {} } })).rejects.toThrow();
 
-      behind.resume();
-      await waitFor(() => behind.closed, "the client to see its connection close", undefined, server.stderr);
-      expectStream(behind, crlf(...sent));
-      expect(await exited).toBe(0);
-      expect(server.stderr()).toMatch(/stopped\. events in \d+, applied \d+/);
-      expect(server.stderr()).not.toContain("shutdown deadline passed");
-    },
-  );
+    behind.resume();
+    await waitFor(() => behind.closed, "the client to see its connection close", undefined, server.stderr);
+    expectStream(behind, crlf(...sent));
+    expect(await exited).toBe(0);
+    expect(server.stderr()).toMatch(/stopped\. events in \d+, applied \d+/);
+    expect(server.stderr()).not.toContain("shutdown deadline passed");
+  });
 });
 
 describe("security options", () => {
@@ -251,7 +253,12 @@ describe("security options", () => {
     await waitFor(() => server.stderr().includes("connected as user 1\n"), "user 1 to be registered", undefined, server.stderr);
     const source = await EventSource.connect(server.eventPort, events ? tls.cert : undefined);
     await source.send(crlf("2|B", "1|P|5|1"));
-    await waitFor(() => client.received === crlf("1|P|5|1", "2|B"), "both events", undefined, () => JSON.stringify(client.received));
+    await waitFor(
+      () => client.received === crlf("1|P|5|1", "2|B"),
+      "both events",
+      undefined,
+      () => JSON.stringify(client.received),
+    );
     await source.end();
     expect(await server.stop()).toBe(0);
   });
@@ -270,7 +277,12 @@ describe("security options", () => {
     await waitFor(() => server.stderr().includes("connected as user 42\n"), "user 42 to be registered", undefined, server.stderr);
     const source = await EventSource.connect(server.eventPort);
     await source.send(crlf("1|P|5|42"));
-    await waitFor(() => client.received === crlf("1|P|5|42"), "the message", undefined, () => JSON.stringify(client.received));
+    await waitFor(
+      () => client.received === crlf("1|P|5|42"),
+      "the message",
+      undefined,
+      () => JSON.stringify(client.received),
+    );
     await source.end();
     expect(await server.stop()).toBe(0);
   });
@@ -284,7 +296,12 @@ describe("security options", () => {
     expect(server.stderr()).toContain("disconnected: not authenticated: first line is not AUTH with the source secret");
     const source = await EventSource.connect(server.eventPort);
     await source.send(crlf(`AUTH ${SOURCE_SECRET}`, "1|B"));
-    await waitFor(() => client.received === crlf("1|B"), "the broadcast", undefined, () => JSON.stringify(client.received));
+    await waitFor(
+      () => client.received === crlf("1|B"),
+      "the broadcast",
+      undefined,
+      () => JSON.stringify(client.received),
+    );
     await source.end();
     expect(await server.stop()).toBe(0);
     expect(server.stderr()).not.toContain(SOURCE_SECRET);

@@ -5,10 +5,10 @@
  * for the server's own counters (an observable condition), then scrape.
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { EXPOSITION_CONTENT_TYPE } from "../src/metrics/exposition.ts";
 import { DELIVERY_LATENCY, SERVER_METRICS } from "../src/metrics/server-metrics.ts";
 import type { ServerConfig } from "../src/net/server.ts";
-import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { crlf, EventSource, paddedPrivate, TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { metricsUrl, parseSamples, scrape } from "./support/scrape.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";

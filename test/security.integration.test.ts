@@ -9,18 +9,8 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
 import type { ServerConfig } from "../src/net/server.ts";
-import {
-  crlf,
-  EventSource,
-  expectedStreams,
-  logLines,
-  serverPerTest,
-  type TestServer,
-  UserClient,
-  waitFor,
-  waitForBarrier,
-} from "./support/net-harness.ts";
 import { Prng } from "../src/simulate/prng.ts";
+import { crlf, EventSource, expectedStreams, logLines, serverPerTest, type TestServer, UserClient, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";
 
 setDefaultTimeout(20_000);
@@ -238,7 +228,9 @@ describe("client connection limit", () => {
   test("over TLS, a connection over the limit is closed before its TLS handshake", async () => {
     const t = serve({ clientTls: TLS, maxClients: 1 });
     await t.users(1);
-    await expect(UserClient.connect(t.server.clientPort, "2\r\n", { ca: TLS.cert })).rejects.toThrow("disconnected before secure TLS connection was established");
+    await expect(UserClient.connect(t.server.clientPort, "2\r\n", { ca: TLS.cert })).rejects.toThrow(
+      "disconnected before secure TLS connection was established",
+    );
     await t.waitStats((s) => s.clientsRefused === 1, "the refusal to be counted");
     expect(t.stats()).toMatchObject({ clients: 1, tlsFailures: 0, handshakeTimeouts: 0 });
   });
@@ -246,8 +238,6 @@ describe("client connection limit", () => {
 
 describe("every option at once", () => {
   test("TLS on both ports, client tokens, the source secret and a client limit", async () => {
-    await deliversEverything(
-      serve({ eventTls: TLS, clientTls: TLS, clientSecret: CLIENT_SECRET, sourceSecret: SOURCE_SECRET, maxClients: 3 }),
-    );
+    await deliversEverything(serve({ eventTls: TLS, clientTls: TLS, clientSecret: CLIENT_SECRET, sourceSecret: SOURCE_SECRET, maxClients: 3 }));
   });
 });

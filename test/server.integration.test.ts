@@ -7,6 +7,7 @@
  * in sequence order.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { Prng } from "../src/simulate/prng.ts";
 import {
   crlf,
   type EventSource,
@@ -19,7 +20,6 @@ import {
   waitFor,
   waitForBarrier,
 } from "./support/net-harness.ts";
-import { Prng } from "../src/simulate/prng.ts";
 
 // Above the harness's own waits, so a hang fails with their message rather than a bare timeout.
 setDefaultTimeout(20_000);
@@ -234,11 +234,7 @@ describe("bad event input", () => {
     const [client] = await t.users(1);
     const longest = paddedPrivate(2, 9, 1, 32);
     const source = await t.source();
-    const pieces = [
-      `1|B\r\n${longest}\r\n${"x".repeat(33)}\r\n${"y".repeat(2000)}`,
-      `${"y".repeat(3000)}\r\n${"z".repeat(100)}\r`,
-      "\n3|B\r\n",
-    ];
+    const pieces = [`1|B\r\n${longest}\r\n${"x".repeat(33)}\r\n${"y".repeat(2000)}`, `${"y".repeat(3000)}\r\n${"z".repeat(100)}\r`, "\n3|B\r\n"];
     const after = [
       { linesRead: 2, oversized: 1 },
       { linesRead: 2, oversized: 2 },

@@ -10,8 +10,8 @@ import { weights } from "../src/cli/values.ts";
 import { EVENT_TYPES } from "../src/simulate/event-stream.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { BANNER, describeFailure } from "../src/simulate/report.ts";
-import { type SimulationOptions, type SimulationResult, planOf, simulate } from "../src/simulate/simulation.ts";
-import { type Workload, generateWorkload } from "../src/simulate/workload.ts";
+import { planOf, type SimulationOptions, type SimulationResult, simulate } from "../src/simulate/simulation.ts";
+import { generateWorkload, type Workload } from "../src/simulate/workload.ts";
 import { HOST, TestServer } from "./support/net-harness.ts";
 import { runSimulate } from "./support/server-process.ts";
 import { type Fault, ToyServer } from "./support/toy-server.ts";
@@ -42,7 +42,18 @@ function toy(fault: Fault): ToyServer {
 }
 
 function run(w: Workload, ports: { eventPort: number; clientPort: number }, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
-  return simulate(planOf(w), { host: HOST, eventPort: ports.eventPort, clientPort: ports.clientPort, timeoutMs: 5_000, rate: 0, threads: 1, clientSecret: null, sourceSecret: null, progressMs: 0, ...options });
+  return simulate(planOf(w), {
+    host: HOST,
+    eventPort: ports.eventPort,
+    clientPort: ports.clientPort,
+    timeoutMs: 5_000,
+    rate: 0,
+    threads: 1,
+    clientSecret: null,
+    sourceSecret: null,
+    progressMs: 0,
+    ...options,
+  });
 }
 
 describe("simulate against follower-maze", () => {
@@ -156,13 +167,19 @@ describe("follower-maze simulate, the command", () => {
     expect(result.code).toBe(0);
     const [banner, summary] = result.stdout.trimEnd().split("\n");
     expect(banner).toBe(BANNER);
-    expect(summary).toMatch(/^5,000 events, [\d,]+ notifications to 10 clients verified in [\d.]+ s: [\d.,]+( M)? events\/s, [\d.,]+( M)? notifications\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms, p99\.9 [\d.]+ ms, max [\d.]+ ms$/);
+    expect(summary).toMatch(
+      /^5,000 events, [\d,]+ notifications to 10 clients verified in [\d.]+ s: [\d.,]+( M)? events\/s, [\d.,]+( M)? notifications\/s; latency p50 [\d.]+ ms, p99 [\d.]+ ms, p99\.9 [\d.]+ ms, max [\d.]+ ms$/,
+    );
     expect(result.stderr).toContain("10 clients of 100 users connected");
   });
 
   test("takes the original harness's environment variables", async () => {
     const server = await ourServer();
-    const result = await runSimulate(undefined, server.server.eventPort, server.server.clientPort, [], { totalEvents: "3000", concurrencyLevel: "5", logLevel: "warn" });
+    const result = await runSimulate(undefined, server.server.eventPort, server.server.clientPort, [], {
+      totalEvents: "3000",
+      concurrencyLevel: "5",
+      logLevel: "warn",
+    });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("3,000 events");
     expect(result.stdout).toContain("to 5 clients");
@@ -171,7 +188,14 @@ describe("follower-maze simulate, the command", () => {
 
   test("a broken server: the report on stdout, exit 1", async () => {
     const server = toy("bare-lf");
-    const result = await runSimulate(undefined, server.eventPort, server.clientPort, ["--totalEvents", "2000", "--concurrencyLevel", "5", "--logLevel", "warn"]);
+    const result = await runSimulate(undefined, server.eventPort, server.clientPort, [
+      "--totalEvents",
+      "2000",
+      "--concurrencyLevel",
+      "5",
+      "--logLevel",
+      "warn",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^FAILED: client \d+ \(user \d+\) received a wrong line/);
     expect(result.stdout).toContain("bare LF");

@@ -1,6 +1,6 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
 import { VERSION } from "../version.ts";
-import { type FlagTable, type FlagValues, describeFlags, envName, parseFlags } from "./flags.ts";
+import { describeFlags, envName, type FlagTable, type FlagValues, parseFlags } from "./flags.ts";
 import { serve } from "./serve.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
 import { runSimulation } from "./simulate.ts";

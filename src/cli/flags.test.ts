@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { thrownMessage } from "../../test/support/thrown.ts";
-import { type Flag, describeFlags, envName, parseFlags } from "./flags.ts";
+import { describeFlags, envName, type Flag, parseFlags } from "./flags.ts";
 import { UsageError } from "./usage-error.ts";
 import { integer } from "./values.ts";
 

@@ -51,7 +51,10 @@ describe("serverConfig", () => {
     [["--tls-ports", "events"], "--tls-ports: needs --tls-cert and --tls-key"],
     [["--client-secret", SECRET, "--max-line-bytes", "74"], "--max-line-bytes: must be at least 75 with --client-secret, to hold a user id and its token"],
     [["--source-secret", SECRET, "--max-line-bytes", "20"], "--max-line-bytes: must be at least 21 with this --source-secret, to hold its AUTH line"],
-    [["--client-secret", SECRET, "--source-secret", SECRET], "--source-secret: must differ from --client-secret (every event source would hold the key to all user tokens)"],
+    [
+      ["--client-secret", SECRET, "--source-secret", SECRET],
+      "--source-secret: must differ from --client-secret (every event source would hold the key to all user tokens)",
+    ],
     [["--max-client-buffer", "1024", "--max-line-bytes", "2048"], "--max-client-buffer: must hold at least one line (--max-line-bytes + 2 = 2050 bytes)"],
   ])("%j is a usage error", (argv, message) => {
     expect(usageError(...argv)).toBe(message);

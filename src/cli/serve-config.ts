@@ -25,7 +25,8 @@ export function serverConfig(options: ServeOptions): ServerConfig {
   }
   const certFile = options["tls-cert"];
   const keyFile = options["tls-key"];
-  if ((certFile === null) !== (keyFile === null)) throw new UsageError(`${certFile === null ? "--tls-key" : "--tls-cert"}: needs ${certFile === null ? "--tls-cert" : "--tls-key"} too`);
+  if ((certFile === null) !== (keyFile === null))
+    throw new UsageError(`${certFile === null ? "--tls-key" : "--tls-cert"}: needs ${certFile === null ? "--tls-cert" : "--tls-key"} too`);
   if (options["tls-ports"] !== null && certFile === null) throw new UsageError("--tls-ports: needs --tls-cert and --tls-key");
   const clientSecret = options["client-secret"];
   const sourceSecret = options["source-secret"];

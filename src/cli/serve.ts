@@ -1,5 +1,5 @@
 import { Logger, toStderr } from "../log/logger.ts";
-import { ListenError, formatAddress } from "../net/listen.ts";
+import { formatAddress, ListenError } from "../net/listen.ts";
 import { Server, statsLine } from "../net/server.ts";
 import { VERSION } from "../version.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";

@@ -25,7 +25,13 @@ export const SIMULATE_FLAGS = {
     default: 10_000_000,
     parse: integer(1, MAX_EVENTS),
   } as Flag<number>,
-  concurrencyLevel: { value: "N", env: "concurrencyLevel", help: "user clients to connect, each a distinct user", default: 100, parse: integer(1, 100_000) } as Flag<number>,
+  concurrencyLevel: {
+    value: "N",
+    env: "concurrencyLevel",
+    help: "user clients to connect, each a distinct user",
+    default: 100,
+    parse: integer(1, 100_000),
+  } as Flag<number>,
   numberOfUsers: {
     value: "N",
     env: "numberOfUsers",
@@ -34,7 +40,13 @@ export const SIMULATE_FLAGS = {
     parse: integer(1, 10_000_000),
     shownDefault: "concurrencyLevel × 10",
   } as Flag<number>,
-  randomSeed: { value: "N", env: "randomSeed", help: "seed of the generator: the same seed sends the same run", default: 666, parse: integer(0, 2 ** 32 - 1) } as Flag<number>,
+  randomSeed: {
+    value: "N",
+    env: "randomSeed",
+    help: "seed of the generator: the same seed sends the same run",
+    default: 666,
+    parse: integer(0, 2 ** 32 - 1),
+  } as Flag<number>,
   timeout: {
     value: "MS",
     env: "timeout",
@@ -50,7 +62,9 @@ export const SIMULATE_FLAGS = {
     parse: integer(1, 100_000),
   } as Flag<number>,
   logInterval: { value: "MS", env: "logInterval", help: "progress report interval (0: none)", default: 1000, parse: milliseconds(0) } as Flag<number>,
-  logLevel: { value: "LEVEL", env: "logLevel", help: `one of ${LOG_LEVELS.join(", ")}`, default: "info", parse: oneOf(LOG_LEVELS) } as Flag<(typeof LOG_LEVELS)[number]>,
+  logLevel: { value: "LEVEL", env: "logLevel", help: `one of ${LOG_LEVELS.join(", ")}`, default: "info", parse: oneOf(LOG_LEVELS) } as Flag<
+    (typeof LOG_LEVELS)[number]
+  >,
   host: { value: "ADDR", env: "FOLLOWER_MAZE_SIMULATE_HOST", help: "the server's address", default: "127.0.0.1", parse: host } as Flag<string>,
   rate: {
     value: "N",
@@ -75,7 +89,9 @@ export const SIMULATE_FLAGS = {
     parse: integer(1, 64),
   } as Flag<number>,
   // The server's own flags and variables, so one environment configures both ends.
-  "client-secret": { ...SERVE_FLAGS["client-secret"], help: "authenticate each client with `<id> <token>` (the server's --client-secret)" } as Flag<string | null>,
+  "client-secret": { ...SERVE_FLAGS["client-secret"], help: "authenticate each client with `<id> <token>` (the server's --client-secret)" } as Flag<
+    string | null
+  >,
   "source-secret": { ...SERVE_FLAGS["source-secret"], help: "send `AUTH <secret>` before the events (the server's --source-secret)" } as Flag<string | null>,
   noise: {
     value: "P",

@@ -1,9 +1,9 @@
 import { Logger } from "../log/logger.ts";
+import { ConnectError } from "../simulate/connect.ts";
 import { Prng } from "../simulate/prng.ts";
 import { BANNER, describeFailure, progressLine, summaryLine } from "../simulate/report.ts";
-import { ConnectError } from "../simulate/connect.ts";
 import { type RunPlan, simulate } from "../simulate/simulation.ts";
-import { type Workload, type WorkloadOptions, generateWorkload, pickClients } from "../simulate/workload.ts";
+import { generateWorkload, pickClients, type Workload, type WorkloadOptions } from "../simulate/workload.ts";
 import type { FlagValues } from "./flags.ts";
 import { type SIMULATE_FLAGS, USERS_FROM_CLIENTS } from "./simulate-flags.ts";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";

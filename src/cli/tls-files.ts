@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
+import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { TlsCredentials } from "../net/listen.ts";
 

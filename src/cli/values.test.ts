@@ -65,7 +65,8 @@ describe("value parsers", () => {
     expect([parse("0"), parse("0.05"), parse("0.5"), parse("0.500"), parse("00.1")]).toEqual([0, 0.05, 0.5, 0.5, 0.1]);
     expect(problem(parse, "0.6")).toBe('expected a fraction from 0 to 0.5 such as 0.05, got "0.6"');
     expect(problem(parse, "0.5000001")).toContain("from 0 to 0.5");
-    for (const raw of ["", ".5", "5.", "-0.1", "1e-2", "0,5", " 0.1", "0x1", "NaN", "Infinity"]) expect(problem(parse, raw)).toContain("expected a fraction from 0 to 0.5");
+    for (const raw of ["", ".5", "5.", "-0.1", "1e-2", "0,5", " 0.1", "0x1", "NaN", "Infinity"])
+      expect(problem(parse, raw)).toContain("expected a fraction from 0 to 0.5");
     expect(problem(fraction(0.1, 1), "0.05")).toBe('expected a fraction from 0.1 to 1 such as 0.05, got "0.05"');
   });
 

@@ -23,7 +23,18 @@ export const milliseconds = (min: number): ValueParser<number> => integer(min, 2
 export const sequenceNumber = integer(1, MAX_SEQ, "a sequence number");
 export const userId = integer(0, MAX_USER_ID, "a user id");
 
-const UNITS: Record<string, number> = { "": 1, k: 1024, kb: 1024, kib: 1024, m: 1024 ** 2, mb: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, gib: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  "": 1,
+  k: 1024,
+  kb: 1024,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1024 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1024 ** 3,
+  gib: 1024 ** 3,
+};
 
 /** A byte count with an optional binary unit: 65536, 64k, 4MiB. */
 export function bytes(min: number, max: number): ValueParser<number> {

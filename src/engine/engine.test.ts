@@ -1,18 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../simulate/prng.ts";
 import { RoutingWorld } from "../../test/support/routing-world.ts";
 import type { Problem } from "../protocol/event-line.ts";
 import { LineFramer } from "../protocol/line-framer.ts";
+import { Prng } from "../simulate/prng.ts";
 import { Engine, type EngineObserver, type EngineOptions } from "./engine.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-type Call =
-  | ["malformed", Problem, string, boolean]
-  | ["oversized", number]
-  | ["duplicate", number]
-  | ["gapSkipped", number, number];
+type Call = ["malformed", Problem, string, boolean] | ["oversized", number] | ["duplicate", number] | ["gapSkipped", number, number];
 
 class RecordingObserver implements EngineObserver {
   readonly calls: Call[] = [];
@@ -385,7 +381,17 @@ describe("Engine: randomized against in-order delivery", () => {
       const b = prng.pick(ids);
       const kind = prng.int(6);
       events.push(
-        kind === 0 ? `${seq}|F|${a}|${b}` : kind === 1 ? `${seq}|U|${a}|${b}` : kind === 2 ? `${seq}|B` : kind === 3 ? `${seq}|P|${a}|${b}` : kind === 4 ? `${seq}|S|${a}` : `${seq}|Z|${a}`,
+        kind === 0
+          ? `${seq}|F|${a}|${b}`
+          : kind === 1
+            ? `${seq}|U|${a}|${b}`
+            : kind === 2
+              ? `${seq}|B`
+              : kind === 3
+                ? `${seq}|P|${a}|${b}`
+                : kind === 4
+                  ? `${seq}|S|${a}`
+                  : `${seq}|Z|${a}`,
       );
     }
 

@@ -1,6 +1,6 @@
 import { ReorderBuffer } from "../ordering/reorder-buffer.ts";
 import { NOOP } from "../protocol/event-kind.ts";
-import { ParsedEvent, type Problem, UNREADABLE, parseEventLine } from "../protocol/event-line.ts";
+import { ParsedEvent, type Problem, parseEventLine, UNREADABLE } from "../protocol/event-line.ts";
 import type { LineSink } from "../protocol/line-framer.ts";
 import type { Router } from "../routing/router.ts";
 import { AppliedArrivals } from "./applied-arrivals.ts";

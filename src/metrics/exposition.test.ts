@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { escapeHelp, escapeLabelValue, Exposition, formatLabels, formatValue } from "./exposition.ts";
+import { Exposition, escapeHelp, escapeLabelValue, formatLabels, formatValue } from "./exposition.ts";
 import { Histogram } from "./histogram.ts";
 
 describe("escaping and number syntax", () => {
@@ -13,7 +13,16 @@ describe("escaping and number syntax", () => {
   });
 
   test("values use Prometheus' spelling of infinities and NaN", () => {
-    expect([Infinity, -Infinity, Number.NaN, 0, 42, 0.25, 2 ** 53, 1e-7].map(formatValue)).toEqual(["+Inf", "-Inf", "NaN", "0", "42", "0.25", "9007199254740992", "1e-7"]);
+    expect([Infinity, -Infinity, Number.NaN, 0, 42, 0.25, 2 ** 53, 1e-7].map(formatValue)).toEqual([
+      "+Inf",
+      "-Inf",
+      "NaN",
+      "0",
+      "42",
+      "0.25",
+      "9007199254740992",
+      "1e-7",
+    ]);
   });
 
   test("labels keep their order; bad or reserved names are refused", () => {

@@ -27,7 +27,11 @@ function counterBy(name: string, help: string, label: string, reads: Record<stri
 
 /** Everything /metrics reports from the server's counters and gauges; a new counter is one row here. */
 export const SERVER_METRICS: StatMetric[] = [
-  counter("follower_maze_events_received_total", "Event lines read from event sources, well-formed or not (over-long lines count only as dropped).", (s) => s.linesRead),
+  counter(
+    "follower_maze_events_received_total",
+    "Event lines read from event sources, well-formed or not (over-long lines count only as dropped).",
+    (s) => s.linesRead,
+  ),
   counter(
     "follower_maze_events_delivered_total",
     "Events applied in sequence order and queued for their recipients (a malformed line whose sequence number was readable counts here as a no-op).",
@@ -43,15 +47,28 @@ export const SERVER_METRICS: StatMetric[] = [
   counter("follower_maze_notifications_total", "Notifications queued for client connections: one per event per receiving connection.", (s) => s.notifications),
   counter("follower_maze_sent_bytes_total", "Bytes of notifications the client sockets have taken.", (s) => s.sentBytes),
   counter("follower_maze_client_connections_total", "Client connections opened, counted before their handshake.", (s) => s.clientConnections),
-  counterBy("follower_maze_client_disconnects_total", "Client connections ended, by reason: closed (by the client, lost, or at shutdown), slow (over --max-client-buffer), bad_handshake, bad_token (--client-secret), handshake_timeout.", "reason", {
-    closed: (s) => s.closedDisconnects,
-    slow: (s) => s.slowDisconnects,
-    bad_handshake: (s) => s.badHandshakes,
-    bad_token: (s) => s.badTokens,
-    handshake_timeout: (s) => s.handshakeTimeouts,
-  }),
-  counter("follower_maze_clients_refused_total", "Client connections closed on arrival because --max-clients were open (not counted as connections).", (s) => s.clientsRefused),
-  counter("follower_maze_event_sources_rejected_total", "Event sources closed before any of their events were read for not authenticating: no AUTH line, a wrong one, or none within the handshake timeout (failed TLS handshakes count as tls_failures).", (s) => s.sourcesRejected),
+  counterBy(
+    "follower_maze_client_disconnects_total",
+    "Client connections ended, by reason: closed (by the client, lost, or at shutdown), slow (over --max-client-buffer), bad_handshake, bad_token (--client-secret), handshake_timeout.",
+    "reason",
+    {
+      closed: (s) => s.closedDisconnects,
+      slow: (s) => s.slowDisconnects,
+      bad_handshake: (s) => s.badHandshakes,
+      bad_token: (s) => s.badTokens,
+      handshake_timeout: (s) => s.handshakeTimeouts,
+    },
+  ),
+  counter(
+    "follower_maze_clients_refused_total",
+    "Client connections closed on arrival because --max-clients were open (not counted as connections).",
+    (s) => s.clientsRefused,
+  ),
+  counter(
+    "follower_maze_event_sources_rejected_total",
+    "Event sources closed before any of their events were read for not authenticating: no AUTH line, a wrong one, or none within the handshake timeout (failed TLS handshakes count as tls_failures).",
+    (s) => s.sourcesRejected,
+  ),
   counter("follower_maze_tls_failures_total", "Failed TLS handshakes, on either port.", (s) => s.tlsFailures),
   gauge("follower_maze_pending_events", "Events held in the reorder buffer, waiting for an earlier sequence number.", (s) => s.pending),
   gauge("follower_maze_next_sequence_number", "The sequence number the server is waiting to apply next.", (s) => s.nextSeq),

@@ -80,7 +80,11 @@ export class ClientConnection implements LineSink {
     if (userId < 0) {
       // Only the id field is shown: the rest of the line may be a token, even a valid one.
       const idEnd = buf.subarray(start, end).indexOf(SPACE);
-      this.gateway.reject(this, "bad handshake", `first line does not start with a user id: ${quote(buf.subarray(start, idEnd < 0 ? end : start + idEnd), 40)}`);
+      this.gateway.reject(
+        this,
+        "bad handshake",
+        `first line does not start with a user id: ${quote(buf.subarray(start, idEnd < 0 ? end : start + idEnd), 40)}`,
+      );
       return;
     }
     const problem = tokens.check(userId, buf, scanEnd < end ? scanEnd + 1 : end, end);

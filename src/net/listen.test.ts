@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
 import { selfSignedCertificate } from "../../test/support/self-signed.ts";
-import { ListenError, formatAddress, listen } from "./listen.ts";
+import { formatAddress, ListenError, listen } from "./listen.ts";
 
 const open: TCPSocketListener<unknown>[] = [];
 afterEach(() => {
@@ -38,6 +38,8 @@ describe("listen", () => {
   test("a certificate and key TLS will not use is one line naming the role", () => {
     const { cert } = selfSignedCertificate();
     const { key } = selfSignedCertificate();
-    expect(() => open.push(listen("event", "127.0.0.1", 0, { cert, key }, { data() {} }))).toThrow(/^event port: TLS rejected the certificate or key: .*KEY_VALUES_MISMATCH/);
+    expect(() => open.push(listen("event", "127.0.0.1", 0, { cert, key }, { data() {} }))).toThrow(
+      /^event port: TLS rejected the certificate or key: .*KEY_VALUES_MISMATCH/,
+    );
   });
 });

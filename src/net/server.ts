@@ -3,7 +3,7 @@ import { SourceSecret } from "../auth/source-secret.ts";
 import { Engine, type EngineObserver } from "../engine/engine.ts";
 import { FollowerTable } from "../graph/follower-table.ts";
 import { UserIndex } from "../graph/user-index.ts";
-import { RateLimitedLog, type Logger } from "../log/logger.ts";
+import { type Logger, RateLimitedLog } from "../log/logger.ts";
 import { quote } from "../log/quote.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY, renderServerMetrics } from "../metrics/server-metrics.ts";
@@ -11,7 +11,7 @@ import { GapWatch } from "../ordering/gap-watch.ts";
 import { ClientDirectory } from "../routing/client-directory.ts";
 import { Router } from "../routing/router.ts";
 import { ClientGateway, type ClientHooks, type ClientSocket } from "./client-gateway.ts";
-import { EventSources, type EventSourceHooks } from "./event-sources.ts";
+import { type EventSourceHooks, EventSources } from "./event-sources.ts";
 import type { TlsCredentials } from "./listen.ts";
 import { MetricsEndpoint, type MonitoredServer } from "./metrics-endpoint.ts";
 
@@ -107,11 +107,7 @@ export class Server {
     this.backPressureLog = new RateLimitedLog(log, "warn", "back-pressure messages");
     this.clients = new ClientDirectory<ClientSocket>(config.maxClientBuffer);
     this.router = new Router(this.users, new FollowerTable(), this.clients);
-    this.engine = new Engine(
-      { delimiter: config.delimiter, startSeq: config.startSeq, maxPending: config.maxPending },
-      this.router,
-      engineLog(log),
-    );
+    this.engine = new Engine({ delimiter: config.delimiter, startSeq: config.startSeq, maxPending: config.maxPending }, this.router, engineLog(log));
     this.sources = new EventSources(
       {
         host: config.host,

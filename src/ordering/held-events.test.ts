@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { Prng } from "../simulate/prng.ts";
 import { BROADCAST, FOLLOW, NOOP, PRIVATE, STATUS } from "../protocol/event-kind.ts";
+import { Prng } from "../simulate/prng.ts";
 import { HeldEvents } from "./held-events.ts";
 
 const encoder = new TextEncoder();

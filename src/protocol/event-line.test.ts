@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { BROADCAST, FOLLOW, NOOP, PRIVATE, STATUS, UNFOLLOW } from "./event-kind.ts";
-import { ParsedEvent, type Problem, UNREADABLE, parseEventLine } from "./event-line.ts";
+import { ParsedEvent, type Problem, parseEventLine, UNREADABLE } from "./event-line.ts";
 
 const PIPE = 0x7c;
 const bytes = (s: string) => new TextEncoder().encode(s);

@@ -120,9 +120,7 @@ describe("LineFramer: zero copy", () => {
     framer.push(bytes("2|3\n4|P|"));
     framer.push(bytes("5|6\n7|S|"));
     framer.push(bytes("8\n"));
-    expect(sink.refs.map(({ buf, start, end }) => decoder.decode(buf.subarray(start, end)))).toEqual(
-      sink.refs.map(({ copy }) => copy),
-    );
+    expect(sink.refs.map(({ buf, start, end }) => decoder.decode(buf.subarray(start, end)))).toEqual(sink.refs.map(({ copy }) => copy));
     expect(sink.events).toEqual(lines("1|F|2|3", "4|P|5|6", "7|S|8"));
   });
 });
@@ -208,13 +206,7 @@ describe("LineFramer: maximum line length", () => {
 
   test("many oversized and good lines in one chunk", () => {
     const text = `${over}\n${fits}\r\n${over}${over}\r\n\n${over}\n`;
-    expect(feed(text, MAX, []).events).toEqual([
-      { oversized: MAX + 1 },
-      { line: fits },
-      { oversized: 2 * MAX + 2 },
-      { line: "" },
-      { oversized: MAX + 1 },
-    ]);
+    expect(feed(text, MAX, []).events).toEqual([{ oversized: MAX + 1 }, { line: fits }, { oversized: 2 * MAX + 2 }, { line: "" }, { oversized: MAX + 1 }]);
   });
 });
 

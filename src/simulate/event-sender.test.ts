@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { FakeWriter } from "../../test/support/fake-writer.ts";
 import { EventSender } from "./event-sender.ts";
 import { Prng } from "./prng.ts";
-import { type Workload, generateWorkload } from "./workload.ts";
+import { generateWorkload, type Workload } from "./workload.ts";
 
 function workload(events = 300, seed = 8): Workload {
   return generateWorkload(new Prng(seed), {

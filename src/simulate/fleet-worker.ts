@@ -5,8 +5,8 @@
  */
 import { ClientFleet, clock } from "./client-fleet.ts";
 import { ConnectError } from "./connect.ts";
-import { LatencyHistogram } from "./latency-histogram.ts";
 import type { FromFleet, ToFleet } from "./fleet-messages.ts";
+import { LatencyHistogram } from "./latency-histogram.ts";
 
 declare const self: Worker;
 

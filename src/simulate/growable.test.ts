@@ -57,7 +57,7 @@ describe("ByteBuilder", () => {
     let expected = "";
     for (let i = 0; i < 2000; i++) {
       // Spread over every digit count, not just the top of the range.
-      const value = Math.floor(prng.next() * 10 ** prng.range(0, 16)) % (2 ** 53);
+      const value = Math.floor(prng.next() * 10 ** prng.range(0, 16)) % 2 ** 53;
       b.decimal(value);
       b.byte(0x2c);
       expected += `${value},`;

@@ -65,7 +65,9 @@ describe("report", () => {
 
   test("summaryLine rounds rates to whole numbers below a million", () => {
     const result = { failure: null, seconds: 3, eventsSent: 1001, notificationsVerified: 2000, latency: new LatencyHistogram() };
-    expect(summaryLine(workload(1001, 2010, 2), result)).toStartWith("1,001 events, 2,010 notifications to 2 clients verified in 3.00 s: 333 events/s, 667 notifications/s; ");
+    expect(summaryLine(workload(1001, 2010, 2), result)).toStartWith(
+      "1,001 events, 2,010 notifications to 2 clients verified in 3.00 s: 333 events/s, 667 notifications/s; ",
+    );
   });
 
   test("progressLine: elapsed seconds, sent and verified out of totals after the barrier, event rate", () => {

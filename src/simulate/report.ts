@@ -51,7 +51,8 @@ export function describeFailure(f: SimulationFailure, timeoutMs: number): string
   }[f.kind];
   const lines = [`FAILED: ${head}`];
   lines.push(`  expected: ${f.expected === null ? "nothing more" : quote(f.expected, LINE_BYTES)}`);
-  if (f.got !== null) lines.push(`  got:      ${quote(f.got, LINE_BYTES)}${bareLf(f.expected, f.got) ? " (ends with a bare LF: notifications end with CRLF)" : ""}`);
+  if (f.got !== null)
+    lines.push(`  got:      ${quote(f.got, LINE_BYTES)}${bareLf(f.expected, f.got) ? " (ends with a bare LF: notifications end with CRLF)" : ""}`);
   if (f.before.length > 0) {
     lines.push("  last lines it received correctly:");
     for (const line of f.before) lines.push(`    ${quote(line, LINE_BYTES)}`);

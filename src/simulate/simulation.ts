@@ -1,6 +1,6 @@
 import type { Socket } from "bun";
 import { AUTH_PREFIX } from "../auth/source-secret.ts";
-import { type FleetListener, clock } from "./client-fleet.ts";
+import { clock, type FleetListener } from "./client-fleet.ts";
 import { connect } from "./connect.ts";
 import { EventSender } from "./event-sender.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import { Prng } from "./prng.ts";
 import { ClientVerifier } from "./verifier.ts";
-import { type Workload, generateWorkload } from "./workload.ts";
+import { generateWorkload, type Workload } from "./workload.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -205,7 +205,16 @@ describe("ClientVerifier", () => {
   test("failure(stalled) and failure(disconnected) say where the client was, with nothing received", () => {
     const { verifier } = setup();
     const stalled = verifier.failure("stalled");
-    expect(stalled).toEqual({ kind: "stalled", client: CLIENT, user: WORKLOAD.clientUsers[CLIENT], verified: 0, total: OWED.length, expected: stalled.expected, got: null, before: [] });
+    expect(stalled).toEqual({
+      kind: "stalled",
+      client: CLIENT,
+      user: WORKLOAD.clientUsers[CLIENT],
+      verified: 0,
+      total: OWED.length,
+      expected: stalled.expected,
+      got: null,
+      before: [],
+    });
     expect(text(stalled.expected)).toBe(line(OWED[0]));
     expect(feed(verifier, stream(owedLines().slice(0, 3)))).toBeNull();
     const disconnected = verifier.failure("disconnected");

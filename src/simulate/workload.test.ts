@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { ReferenceModel, parseLine } from "../../test/support/reference-model.ts";
+import { parseLine, ReferenceModel } from "../../test/support/reference-model.ts";
 import { EVENT_TYPES, type EventMix, type EventType } from "./event-stream.ts";
 import { Prng } from "./prng.ts";
-import { type Workload, type WorkloadOptions, generateWorkload, pickClients } from "./workload.ts";
+import { generateWorkload, pickClients, type Workload, type WorkloadOptions } from "./workload.ts";
 
 const MIX: EventMix = { F: 25, U: 15, P: 30, S: 29, B: 1 };
 /** Few users, low degree, heavy on follows and status updates: saturates the graph and fans out a lot. */
@@ -188,19 +188,18 @@ describe("generateWorkload: mix", () => {
     return counts;
   };
 
-  test.each([
-    [{ F: 25, U: 15, P: 30, S: 29, B: 1 }],
-    [{ F: 50, U: 0, P: 30, S: 20, B: 0 }],
-    [{ F: 0, U: 0, P: 3, S: 0, B: 1 }],
-  ])("event types follow the weights %o over 100k events", (mix: EventMix) => {
-    const w = workload(77, { events: 100_000, users: 1000, clients: 4, maxBatch: 100, mix, degree: 20 });
-    const got = shares(w);
-    const total = EVENT_TYPES.reduce((sum, type) => sum + mix[type], 0);
-    for (const type of EVENT_TYPES) {
-      if (mix[type] === 0) expect(got[type]).toBe(0);
-      else expect(Math.abs(got[type] - mix[type] / total)).toBeLessThan(0.01);
-    }
-  });
+  test.each([[{ F: 25, U: 15, P: 30, S: 29, B: 1 }], [{ F: 50, U: 0, P: 30, S: 20, B: 0 }], [{ F: 0, U: 0, P: 3, S: 0, B: 1 }]])(
+    "event types follow the weights %o over 100k events",
+    (mix: EventMix) => {
+      const w = workload(77, { events: 100_000, users: 1000, clients: 4, maxBatch: 100, mix, degree: 20 });
+      const got = shares(w);
+      const total = EVENT_TYPES.reduce((sum, type) => sum + mix[type], 0);
+      for (const type of EVENT_TYPES) {
+        if (mix[type] === 0) expect(got[type]).toBe(0);
+        else expect(Math.abs(got[type] - mix[type] / total)).toBeLessThan(0.01);
+      }
+    },
+  );
 });
 
 describe("generateWorkload: noise", () => {

@@ -1,4 +1,4 @@
-import { EventStream, type EventMix, type EventType } from "./event-stream.ts";
+import { type EventMix, EventStream, type EventType } from "./event-stream.ts";
 import { ByteBuilder, Int32Builder } from "./growable.ts";
 import type { Prng } from "./prng.ts";
 

@@ -8,8 +8,9 @@
  *   bun run bench:e2e default latency # only those
  *   bun run bench:e2e --binary dist/follower-maze ci
  */
-import { parseArgs } from "node:util";
+
 import { resolve } from "node:path";
+import { parseArgs } from "node:util";
 import { runSimulate, startServer } from "../support/server-process.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */

@@ -19,9 +19,9 @@
 import { bench, do_not_optimize, group, summary } from "mitata";
 import { FollowerTable } from "../../src/graph/follower-table.ts";
 import { UserIndex } from "../../src/graph/user-index.ts";
-import { rated } from "./report.ts";
 import { skewedUser } from "../../src/simulate/event-stream.ts";
 import { Prng } from "../../src/simulate/prng.ts";
+import { rated } from "./report.ts";
 
 const FOLLOW = 0;
 const UNFOLLOW = 1;
@@ -211,9 +211,7 @@ for (const [users, followsPerUser] of [
     throw new Error(`follower table bench: implementations disagree (${fastChanged}/${fastVisited} vs ${naiveChanged}/${naiveVisited})`);
   }
   const opCount = w.ops.length / 3;
-  console.log(
-    `follower table ${label} users: ${edgeCount} edges, churn ${opCount} ops, fan-out ${w.senders.length} status → ${fastVisited} followers`,
-  );
+  console.log(`follower table ${label} users: ${edgeCount} edges, churn ${opCount} ops, fan-out ${w.senders.length} status → ${fastVisited} followers`);
 
   group(`follower table ${label} users: churn (${opCount} follow/unfollow)`, () => {
     summary(() => {

@@ -11,9 +11,9 @@
  */
 import { bench, do_not_optimize, group, summary } from "mitata";
 import { SeqHeap } from "../../src/ordering/seq-heap.ts";
+import { Prng } from "../../src/simulate/prng.ts";
 import { NaiveHeap } from "./naive.ts";
 import { rated } from "./report.ts";
-import { Prng } from "../../src/simulate/prng.ts";
 
 interface SeqLine {
   seq: number;

@@ -253,7 +253,12 @@ export class TestServer {
 
   /** Waits for a condition on the counters; a timeout reports all of them. */
   waitStats(condition: (stats: ServerStats) => boolean, what: string, timeoutMs = WAIT_MS): Promise<void> {
-    return waitFor(() => condition(this.stats()), what, timeoutMs, () => `stats: ${JSON.stringify(this.stats())}`);
+    return waitFor(
+      () => condition(this.stats()),
+      what,
+      timeoutMs,
+      () => `stats: ${JSON.stringify(this.stats())}`,
+    );
   }
 
   /**

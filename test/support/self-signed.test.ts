@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { X509Certificate, createPrivateKey } from "node:crypto";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import { selfSignedCertificate } from "./self-signed.ts";
 
 describe("selfSignedCertificate", () => {
