@@ -7,11 +7,16 @@
  *   bun run bench:e2e                 # default, 1m, scale and latency
  *   bun run bench:e2e default latency # only those
  *   bun run bench:e2e --binary dist/follower-maze ci
+ *   bun run bench:e2e latency-paired [--rounds 5] [--rate 20000] [--totalEvents N] [--against OTHER_BINARY]
+ *
+ * `latency-paired` alternates follower-maze with a compiled thread-per-client
+ * baseline (see latency-paired.ts); it is not one of the runs done by default.
  */
 
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runSimulate, startServer } from "../support/server-process.ts";
+import { latencyPaired } from "./latency-paired.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */
 const RUNS: Record<string, string[]> = {
@@ -23,11 +28,23 @@ const RUNS: Record<string, string[]> = {
 };
 const ALL = ["default", "1m", "scale", "latency"];
 
-const { values: args, positionals } = parseArgs({ args: Bun.argv.slice(2), options: { binary: { type: "string" } }, allowPositionals: true });
+const PAIRED = "latency-paired";
+
+const { values: args, positionals } = parseArgs({
+  args: Bun.argv.slice(2),
+  options: {
+    binary: { type: "string" },
+    rounds: { type: "string", default: "5" },
+    rate: { type: "string", default: "20000" },
+    totalEvents: { type: "string" },
+    against: { type: "string", multiple: true, default: [] },
+  },
+  allowPositionals: true,
+});
 const chosen = positionals.length > 0 ? positionals : ALL;
-const unknown = chosen.filter((name) => !(name in RUNS));
+const unknown = chosen.filter((name) => !(name in RUNS) && name !== PAIRED);
 if (unknown.length > 0) {
-  console.error(`bench:e2e: unknown run ${unknown.join(", ")}; runs: ${Object.keys(RUNS).join(", ")}`);
+  console.error(`bench:e2e: unknown run ${unknown.join(", ")}; runs: ${[...Object.keys(RUNS), PAIRED].join(", ")}`);
   process.exit(2);
 }
 
@@ -41,6 +58,13 @@ if (binary === undefined) {
 
 let failed = 0;
 for (const name of chosen) {
+  if (name === PAIRED) {
+    const rate = Number(args.rate);
+    // Ten seconds of load by default, as the single latency run has.
+    const totalEvents = args.totalEvents === undefined ? rate * 10 : Number(args.totalEvents);
+    if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds), rate, totalEvents }))) failed++;
+    continue;
+  }
   const flags = RUNS[name] as string[];
   const server = await startServer(binary, ["--log-level", "warn", "--stats-interval", "0"]);
   const sampler = setInterval(() => server.sample(), 100);

@@ -102,8 +102,16 @@ export function runSimulate(
  * Starts `follower-maze` from source, or the binary at `binary`, with ports
  * 0 (plus `flags`), and resolves once it has printed where it listens.
  */
-export async function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = Bun.spawn([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], {
+export function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startListening([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], env);
+}
+
+/**
+ * Starts `command`, any Follower Maze server that prints follower-maze's
+ * startup line (the benchmarks' compiled baseline does), and resolves once it has.
+ */
+export async function startListening(command: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = Bun.spawn(command, {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
