@@ -8,7 +8,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { EXPOSITION_CONTENT_TYPE } from "../src/metrics/exposition.ts";
 import { DELIVERY_LATENCY, SERVER_METRICS } from "../src/metrics/server-metrics.ts";
-import type { ServerConfig } from "../src/net/server.ts";
+import type { ServerConfig } from "../src/server/server.ts";
 import { crlf, EventSource, paddedPrivate, TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { metricsUrl, parseSamples, scrape } from "./support/scrape.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";

@@ -8,7 +8,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
-import type { ServerConfig } from "../src/net/server.ts";
+import type { ServerConfig } from "../src/server/server.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { crlf, EventSource, expectedStreams, logLines, serverPerTest, type TestServer, UserClient, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";

@@ -8,7 +8,8 @@ import type { Socket, SocketHandler } from "bun";
 import { ClientTokens } from "../../src/auth/client-tokens.ts";
 import { AUTH_PREFIX } from "../../src/auth/source-secret.ts";
 import { Logger } from "../../src/log/logger.ts";
-import { Server, type ServerConfig, type ServerStats } from "../../src/net/server.ts";
+import type { ServerStats } from "../../src/metrics/server-stats.ts";
+import { Server, type ServerConfig } from "../../src/server/server.ts";
 import { ReferenceModel } from "./reference-model.ts";
 
 export const HOST = "127.0.0.1";
