@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { countingViews } from "../../test/support/counting-views.ts";
 import { FakeWriter } from "../../test/support/fake-writer.ts";
 import type { Problem } from "../protocol/event-line.ts";
 import { LineFramer } from "../protocol/line-framer.ts";
@@ -242,6 +243,19 @@ describe("Engine: bad input", () => {
     expect(observer.calls).toEqual([["malformed", problem, line, keptPlace]]);
     expect(counters.malformed).toBe(1);
     expect(engine.pending + counters.applied).toBe(keptPlace ? 1 : 0);
+  });
+
+  test("a malformed line is reported as offsets into its read: the engine takes no view of it", () => {
+    const reported: [Uint8Array, number, number][] = [];
+    const engine = new Engine(
+      { delimiter: 0x7c, startSeq: 1, maxPending: 10 },
+      { event() {}, skipped() {}, flush() {} },
+      { malformed: (_problem, buf, start, end) => reported.push([buf, start, end]), oversized() {}, duplicate() {}, gapSkipped() {} },
+    );
+    const { buf: read, views } = countingViews(encoder.encode("@@3|X|1|2\r\n"));
+    engine.line(read, 2, 9);
+    expect(views()).toBe(0);
+    expect(reported).toEqual([[read, 2, 9]]);
   });
 
   test("unreadable lines are dropped without disturbing the order", () => {

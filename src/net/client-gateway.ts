@@ -250,15 +250,15 @@ export class ClientGateway {
   }
 
   /** Resolves once every queued byte has been taken by the sockets or dropped with its connection, or after `deadlineMs`. Returns whether all was sent. */
-  flushed(deadlineMs: number, timers: Timers): Promise<boolean> {
+  flushed(deadlineMs: number): Promise<boolean> {
     if (this.registry.queuedBytes === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = timers.setTimeout(() => {
+      const timer = setTimeout(() => {
         this.onFlushed = null;
         resolve(false);
       }, deadlineMs);
       this.onFlushed = () => {
-        timers.clearTimeout(timer);
+        clearTimeout(timer);
         this.onFlushed = null;
         resolve(true);
       };

@@ -43,7 +43,7 @@ export interface ServerConfig {
   metricsPort: number | null;
 }
 
-/** The clock and timers everything schedules with; tests pass their own. */
+/** The clock the server measures with and the timers its handshakes run on; tests pass their own. */
 export interface ServerTiming {
   clock: Clock;
   timers: Timers;
@@ -198,7 +198,7 @@ export class Server {
     this.sources.close();
     this.gateway.stopAccepting();
     this.fanOut.flush();
-    const flushed = await this.gateway.flushed(deadlineMs, this.timing.timers);
+    const flushed = await this.gateway.flushed(deadlineMs);
     this.gateway.closeAll();
     // Last, so /readyz can say "shutting down" until the very end.
     this.endpoint?.stop();
