@@ -46,9 +46,14 @@ async function connect<T>(port: number, data: T, socket: SocketHandler<T, "buffe
     tls: { ca },
     socket: {
       ...socket,
-      handshake(_, success, authorizationError) {
-        if (success && authorizationError === null) secured.resolve();
-        else secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+      handshake(socket, success, authorizationError) {
+        if (success && authorizationError === null) {
+          secured.resolve();
+          return;
+        }
+        secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+        // A peer that does not trust the server hangs up then and there, as a real client would, rather than leave the connection open.
+        socket.terminate();
       },
       close(closing, error) {
         secured.reject(new Error("closed during the TLS handshake"));
