@@ -9,7 +9,8 @@ import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { EXPOSITION_CONTENT_TYPE } from "../src/metrics/exposition.ts";
 import { DELIVERY_LATENCY, SERVER_METRICS } from "../src/metrics/server-metrics.ts";
 import type { ServerConfig } from "../src/server/server.ts";
-import { crlf, EventSource, ManualTimers, paddedPrivate, TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
+import { ManualTimers } from "./support/manual-timers.ts";
+import { crlf, EventSource, paddedPrivate, TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { metricsUrl, parseSamples, scrape } from "./support/scrape.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";
 

@@ -183,11 +183,12 @@ export class ClientGateway {
     this.maxClients = options.maxClients > 0 ? options.maxClients : Infinity;
     this.listener = listen<ClientConnection>("client", options.host, options.port, options.tls, {
       open: (socket) => this.opened(socket),
+      // A connection refused by --max-clients has no data: whatever it sends or takes is nobody's business.
       data(socket, chunk: Uint8Array) {
-        socket.data.received(chunk);
+        socket.data?.received(chunk);
       },
       drain: (socket) => {
-        const outbox = socket.data.outbox;
+        const outbox = socket.data?.outbox ?? null;
         if (outbox !== null) registry.drained(outbox);
         this.checkFlushed();
       },
@@ -196,7 +197,7 @@ export class ClientGateway {
         // Only reports: after a socket error `close` follows and does the bookkeeping.
         this.hooks.failed(socket.data?.remote ?? "(unknown)", error);
       },
-      // TLS only. A connection refused by --max-clients has no data to report on.
+      // TLS only.
       handshake: (socket, success, authorizationError) => {
         const connection = socket.data;
         if (connection === undefined || connection.handshake.stage !== "tls") return;

@@ -46,7 +46,7 @@ export class FanOut<T extends ClientTransport = ClientTransport> implements Orde
     this.router.route(kind, from, to, line, start, length);
   }
 
-  skipped(): void {}
+  skipped(_from: number, _to: number): void {}
 
   flush(): void {
     this.clients.flush(this.drop);
