@@ -185,7 +185,7 @@ describe("Router", () => {
       const world = new RoutingWorld();
       const followers = [11, 12, 13, 14];
       const outboxes = followers.flatMap((id) => [world.connect(id), world.connect(id)]);
-      followers.forEach((id, i) => route(world, FOLLOW, id, 1, `${i + 1}|F|${id}|1`));
+      for (const [i, id] of followers.entries()) route(world, FOLLOW, id, 1, `${i + 1}|F|${id}|1`);
       const line = `5|S|${"0".repeat(100)}1`;
       const { buf, views } = countingRead(line);
       world.router.route(STATUS, 1, 0, buf, 5, line.length);
