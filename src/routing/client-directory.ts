@@ -77,7 +77,10 @@ export class ClientDirectory<W extends ByteWriter = ByteWriter> implements Outbo
     for (let i = 0; i < n; i++) {
       const outbox = dirty[i];
       // A removed outbox refuses to flush too, but it is already gone.
-      if (!outbox.flush() && outbox.allPosition >= 0) (failed ??= []).push(outbox);
+      if (!outbox.flush() && outbox.allPosition >= 0) {
+        failed ??= [];
+        failed.push(outbox);
+      }
     }
     dirty.length = 0;
     if (failed) for (const outbox of failed) drop(outbox, outbox.overflowed);
