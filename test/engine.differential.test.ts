@@ -430,7 +430,7 @@ function runEngine(sc: Scenario, seed: number): EngineRun {
   };
   // The fan-out's parts, taken apart so the run can look at the graph and at every outbox.
   const stream: OrderedEvents = {
-    event: (_seq, kind, from, to, line, start, length) => router.route(kind, from, to, line, start, length),
+    event: (seq, kind, from, to, line, start, length) => router.event(seq, kind, from, to, line, start, length),
     skipped: () => {},
     flush: () => clients.flush(() => run.dropped++),
   };

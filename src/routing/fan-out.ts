@@ -30,26 +30,21 @@ export interface FanOutOptions {
  * ordered lines from any buffer ({@link pushLines}); connections join and
  * leave by user id.
  */
-export class FanOut<T extends ClientTransport = ClientTransport> implements OrderedEvents {
-  private readonly users = new UserIndex();
-  private readonly clients: ClientDirectory<T>;
-  private readonly router: Router;
+export class FanOut<T extends ClientTransport = ClientTransport> extends Router implements OrderedEvents {
+  private readonly directory: ClientDirectory<T>;
   private readonly framer: LineFramer;
 
   constructor(private readonly options: FanOutOptions) {
-    this.clients = new ClientDirectory<T>(options.maxClientBuffer);
-    this.router = new Router(this.users, new FollowerTable(), this.clients);
+    const directory = new ClientDirectory<T>(options.maxClientBuffer);
+    super(new UserIndex(), new FollowerTable(), directory);
+    this.directory = directory;
     this.framer = new LineFramer(options.maxLineBytes, new OrderedLines(options.delimiter, this));
-  }
-
-  event(_seq: number, kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
-    this.router.route(kind, from, to, line, start, length);
   }
 
   skipped(_from: number, _to: number): void {}
 
   flush(): void {
-    this.clients.flush(this.drop);
+    this.directory.flush(this.drop);
   }
 
   /** Feeds CRLF-terminated lines already in sequence order; they are parsed here. Call {@link flush} at the end of a cycle. */
@@ -59,46 +54,41 @@ export class FanOut<T extends ClientTransport = ClientTransport> implements Orde
 
   /** A client completed its handshake as `userId`: it receives from the next event on. */
   connect(userId: number, transport: T): Outbox<T> {
-    return this.clients.add(this.users.intern(userId), transport);
+    return this.directory.add(this.users.intern(userId), transport);
   }
 
   /** The connection is gone; what was queued for it is discarded. Safe to call twice. */
   disconnect(outbox: Outbox<T>): void {
-    this.clients.remove(outbox);
+    this.directory.remove(outbox);
   }
 
   /** Its socket can take more: resend what it still owes, or drop it if the socket is gone. */
   drained(outbox: Outbox<T>): void {
-    if (!outbox.drained()) this.clients.remove(outbox);
-  }
-
-  /** Notifications queued, one per receiving connection per event. */
-  get notifications(): number {
-    return this.router.notifications;
+    if (!outbox.drained()) this.directory.remove(outbox);
   }
 
   /** Bytes the client sockets have taken. */
   get sentBytes(): number {
-    return this.clients.sentBytes;
+    return this.directory.sentBytes;
   }
 
   /** Bytes queued for clients and not yet taken by their sockets. */
   get queuedBytes(): number {
-    return this.clients.queuedBytes;
+    return this.directory.queuedBytes;
   }
 
   /** Connections that have joined. */
   get connections(): number {
-    return this.clients.connections;
+    return this.directory.connections;
   }
 
   /** Distinct users with at least one connection. */
   get onlineUsers(): number {
-    return this.clients.users;
+    return this.directory.users;
   }
 
   private readonly drop = (outbox: Outbox<T>, overflowed: boolean): void => {
-    this.clients.remove(outbox);
+    this.directory.remove(outbox);
     if (overflowed) outbox.writer.tooSlow(this.options.maxClientBuffer);
   };
 }

@@ -8,7 +8,7 @@ const encoder = new TextEncoder();
 /** Routes `line` as read from the wire, embedded in a larger read buffer. */
 function route(world: RoutingWorld, kind: number, from: number, to: number, line: string): void {
   const buf = encoder.encode(`x|y\r\n${line}\r\n9|B`);
-  world.router.route(kind, from, to, buf, 5, line.length);
+  world.router.event(0, kind, from, to, buf, 5, line.length);
 }
 
 describe("Router", () => {
@@ -176,7 +176,7 @@ describe("Router", () => {
       const outboxes = Array.from({ length: 10 }, (_, i) => world.connect(i + 1));
       const line = `1|B|${"x".repeat(100)}`;
       const { buf, views } = countingRead(line);
-      world.router.route(BROADCAST, 0, 0, buf, 5, line.length);
+      world.router.event(0, BROADCAST, 0, 0, buf, 5, line.length);
       expect(views()).toBe(1);
       for (const lines of world.received(...outboxes)) expect(lines).toEqual([line]);
     });
@@ -188,7 +188,7 @@ describe("Router", () => {
       for (const [i, id] of followers.entries()) route(world, FOLLOW, id, 1, `${i + 1}|F|${id}|1`);
       const line = `5|S|${"0".repeat(100)}1`;
       const { buf, views } = countingRead(line);
-      world.router.route(STATUS, 1, 0, buf, 5, line.length);
+      world.router.event(0, STATUS, 1, 0, buf, 5, line.length);
       expect(views()).toBe(1);
       for (const lines of world.received(...outboxes)) expect(lines).toEqual([line]);
     });

@@ -16,12 +16,17 @@ export class Router {
   private viewStart = 0;
 
   constructor(
-    private readonly users: UserIndex,
+    protected readonly users: UserIndex,
     private readonly graph: FollowerTable,
     private readonly clients: ClientDirectory,
   ) {}
 
-  route(kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
+  /**
+   * Routes the next event of the ordered stream (see OrderedEvents.event;
+   * the sequence number plays no part in routing). The fan-out inherits this
+   * as its own `event`, so the sequencer calls it directly.
+   */
+  event(_seq: number, kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
     switch (kind) {
       case FOLLOW: {
         const followee = this.users.intern(to);
