@@ -82,7 +82,7 @@ function set(...content: Buffer[]): Buffer {
 
 /**
  * A non-negative INTEGER from big-endian bytes, in DER's one minimal form:
- * leading zero bytes dropped (a random serial starts with one in 1 of 256
+ * leading zero bytes dropped (a random 8-byte serial needs that once in 512
  * certificates, and BoringSSL rejects such a certificate outright), then one
  * zero put back only where the top bit would read as a sign.
  */
