@@ -2,6 +2,7 @@ import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
 import { formatAddress, ListenError } from "../net/listen.ts";
 import { Server } from "../server/server.ts";
+import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
 import { TlsFileError } from "./tls-files.ts";
@@ -15,7 +16,10 @@ export async function serve(options: ServeOptions): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
   let server: Server;
   try {
-    server = new Server(serverConfig(options), log);
+    const config = serverConfig(options);
+    // Before listening, so the first real events already run compiled code.
+    warmUp(config.delimiter);
+    server = new Server(config, log);
   } catch (error) {
     if (error instanceof ListenError || error instanceof TlsFileError) {
       log.announce("error", `follower-maze: ${error.message}`);

@@ -12,7 +12,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, resolve } from "node:path";
+import { resolve } from "node:path";
 import { runSimulate, type ServerProcess, startListening, startServer } from "../support/server-process.ts";
 
 const BASELINE_SOURCE = resolve(import.meta.dir, "baseline/thread-per-client.rs");
@@ -113,7 +113,7 @@ export async function latencyPaired(o: PairedOptions): Promise<boolean> {
   const contenders: Contender[] = [
     { name: "follower-maze", start: () => startServer(o.binary, ["--log-level", "warn", "--stats-interval", "0", "--metrics-port", "0"]) },
     ...o.against.map((path, i) => ({
-      name: `against-${i + 1} (${basename(resolve(path, ".."))}/${basename(path)})`,
+      name: `against-${i + 1} (${path})`,
       start: () => startServer(path, ["--log-level", "warn", "--stats-interval", "0", "--metrics-port", "0"]),
     })),
   ];
