@@ -1,11 +1,11 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
+import { EXIT_OK, InvalidValueError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { describeFlags, envName, type FlagTable, type FlagValues, parseFlags } from "./flags.ts";
 import { serve } from "./serve.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
 import { runSimulation } from "./simulate.ts";
 import { SIMULATE_FLAGS } from "./simulate-flags.ts";
-import { EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
 import { userId } from "./values.ts";
 
 interface Command<F extends FlagTable> {
@@ -102,7 +102,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`follower-maze: ${error.message} (see follower-maze${named ? ` ${name}` : ""} --help)\n`);
-    return EXIT_USAGE;
+    return error.exitStatus;
   }
 }
 
@@ -114,7 +114,8 @@ async function token(values: FlagValues<typeof TOKEN_FLAGS>, [id]: string[]): Pr
   try {
     user = userId(id);
   } catch (problem) {
-    throw new UsageError(`token: ${String(problem)}`);
+    if (!(problem instanceof InvalidValueError)) throw problem;
+    throw new UsageError(`token: ${problem.message}`);
   }
   process.stdout.write(`${new ClientTokens(secret).token(user)}\n`);
   return EXIT_OK;

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { thrownMessage } from "../../test/support/thrown.ts";
+import { UsageError } from "../errors.ts";
 import { describeFlags, envName, type Flag, parseFlags } from "./flags.ts";
-import { UsageError } from "./usage-error.ts";
 import { integer } from "./values.ts";
 
 const TABLE = {

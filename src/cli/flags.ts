@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "./usage-error.ts";
+import { InvalidValueError, systemErrorCode, UsageError } from "../errors.ts";
 import type { ValueParser } from "./values.ts";
 
 /** One `--name VALUE` flag, also settable as `FOLLOWER_MAZE_<NAME>` or its own `env` variable. */
@@ -45,7 +45,7 @@ export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: R
   try {
     parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError(describeParseError(error as Error & { code?: string }));
+    throw new UsageError(describeParseError(error as Error));
   }
   const given = parsed.values as Record<string, string | boolean | undefined>;
 
@@ -62,15 +62,16 @@ export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: R
     try {
       values[name] = flag.parse(raw);
     } catch (problem) {
-      throw new UsageError(`${source}: ${problem instanceof Error ? problem.message : String(problem)}`);
+      if (!(problem instanceof InvalidValueError)) throw problem;
+      throw new UsageError(`${source}: ${problem.message}`);
     }
   }
   return { help: given.help === true, version: given.version === true, values: values as FlagValues<F>, positionals: parsed.positionals };
 }
 
-function describeParseError(error: Error & { code?: string }): string {
+function describeParseError(error: Error): string {
   const option = /'([^']+)'/.exec(error.message)?.[1];
-  switch (error.code) {
+  switch (systemErrorCode(error)) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown flag ${option ?? ""}`.trim();
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {

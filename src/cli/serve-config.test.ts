@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { selfSignedCertificate } from "../../test/support/self-signed.ts";
 import { thrownMessage } from "../../test/support/thrown.ts";
+import { UsageError } from "../errors.ts";
 import { parseFlags } from "./flags.ts";
 import { serverConfig } from "./serve-config.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
-import { UsageError } from "./usage-error.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "follower-maze-config-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

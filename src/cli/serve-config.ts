@@ -1,11 +1,11 @@
 import { TOKEN_HEX_DIGITS } from "../auth/client-tokens.ts";
 import { AUTH_PREFIX } from "../auth/source-secret.ts";
+import { UsageError } from "../errors.ts";
 import type { ServerConfig } from "../net/server.ts";
 import { MAX_USER_ID } from "../protocol/ascii.ts";
 import type { FlagValues } from "./flags.ts";
 import { type SERVE_FLAGS, TLS_PORTS } from "./serve-flags.ts";
 import { readTlsFiles } from "./tls-files.ts";
-import { UsageError } from "./usage-error.ts";
 
 export type ServeOptions = FlagValues<typeof SERVE_FLAGS>;
 

@@ -1,10 +1,9 @@
+import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
-import { formatAddress, ListenError } from "../net/listen.ts";
+import { formatAddress } from "../net/listen.ts";
 import { Server, statsLine } from "../net/server.ts";
 import { VERSION } from "../version.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
-import { TlsFileError } from "./tls-files.ts";
-import { EXIT_FAILURE, EXIT_OK } from "./usage-error.ts";
 
 /**
  * Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
@@ -16,9 +15,9 @@ export async function serve(options: ServeOptions): Promise<number> {
   try {
     server = new Server(serverConfig(options), log);
   } catch (error) {
-    if (error instanceof ListenError || error instanceof TlsFileError) {
+    if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);
-      return EXIT_FAILURE;
+      return error.exitStatus;
     }
     throw error;
   }

@@ -1,12 +1,11 @@
+import { ConnectError, EXIT_FAILURE, EXIT_OK, UsageError } from "../errors.ts";
 import { Logger } from "../log/logger.ts";
-import { ConnectError } from "../simulate/connect.ts";
 import { Prng } from "../simulate/prng.ts";
 import { BANNER, describeFailure, progressLine, summaryLine } from "../simulate/report.ts";
 import { type RunPlan, simulate } from "../simulate/simulation.ts";
 import { generateWorkload, pickClients, type Workload, type WorkloadOptions } from "../simulate/workload.ts";
 import type { FlagValues } from "./flags.ts";
 import { type SIMULATE_FLAGS, USERS_FROM_CLIENTS } from "./simulate-flags.ts";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
 
 export type SimulateOptions = FlagValues<typeof SIMULATE_FLAGS>;
 
@@ -80,6 +79,6 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     process.stderr.write(`follower-maze simulate: ${error.message}\n`);
-    return EXIT_USAGE;
+    return error.exitStatus;
   }
 }

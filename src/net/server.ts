@@ -1,6 +1,7 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
 import { SourceSecret } from "../auth/source-secret.ts";
 import { Engine, type EngineObserver } from "../engine/engine.ts";
+import { systemErrorCode } from "../errors.ts";
 import { FollowerTable } from "../graph/follower-table.ts";
 import { UserIndex } from "../graph/user-index.ts";
 import { type Logger, RateLimitedLog } from "../log/logger.ts";
@@ -349,7 +350,6 @@ function clientLog(log: Logger): ClientHooks {
 
 /** Peers vanishing is routine; anything else is a bug or an OS problem worth an error line. */
 function reportFailure(log: Logger, who: string, error: Error): void {
-  const code = (error as { code?: string }).code ?? "";
-  const routine = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"].includes(code);
+  const routine = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"].includes(systemErrorCode(error) ?? "");
   log.log(routine ? "debug" : "error", `${who}: ${error.message}${routine ? "" : ` (${error.stack?.split("\n")[1]?.trim() ?? "no stack"})`}`);
 }
