@@ -3,17 +3,19 @@ import { Logger, toStderr } from "../log/logger.ts";
 import { formatAddress } from "../net/listen.ts";
 import { Server, statsLine } from "../net/server.ts";
 import { VERSION } from "../version.ts";
+import type { Invocation } from "./flags.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
 
 /**
  * Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
  * Resolves to the process exit status.
  */
-export async function serve(options: ServeOptions): Promise<number> {
+export async function serve(options: ServeOptions, { origin, warnings }: Invocation): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
+  for (const warning of warnings) log.warn(warning);
   let server: Server;
   try {
-    server = new Server(serverConfig(options), log);
+    server = new Server(serverConfig(options, origin), log);
   } catch (error) {
     if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);

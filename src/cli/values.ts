@@ -9,9 +9,9 @@ export type ValueParser<T> = (raw: string) => T;
 
 export function integer(min: number, max: number, what = "a whole number"): ValueParser<number> {
   return (raw) => {
-    if (!/^\d+$/.test(raw)) throw new InvalidValueError(`expected ${what} from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    if (!/^-?\d+$/.test(raw)) throw new InvalidValueError(`expected ${what} from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     const value = Number(raw);
-    if (value < min || value > max) throw new InvalidValueError(`expected ${what} from ${min} to ${max}, got ${raw}`);
+    if (value < min || value > max || Object.is(value, -0)) throw new InvalidValueError(`expected ${what} from ${min} to ${max}, got ${raw}`);
     return value;
   };
 }
