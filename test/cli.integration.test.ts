@@ -200,7 +200,7 @@ describe("edge cases a new user meets", () => {
     expectOneLineError(result, "FOLLOWER_MAZE_TLS_CERT: needs --tls-key (or FOLLOWER_MAZE_TLS_KEY) too");
   });
 
-  test.each([["bogus"], ["help", "bogus"]])("%j: the hint points to help that exists", async (...args) => {
+  test.each([[["bogus"]], [["help", "bogus"]]])("%j: the hint points to help that exists", async (args: string[]) => {
     const result = await runCli(args);
     expect(result.code).toBe(2);
     expectOneLineError(result, 'unknown command "bogus"');
