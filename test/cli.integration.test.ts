@@ -108,9 +108,22 @@ describe("starting and serving", () => {
     expect(await server.stop()).toBe(0);
   });
 
-  test("a valid flag overrides a bad environment value", async () => {
-    const server = await start(["--max-pending", "10"], { FOLLOWER_MAZE_MAX_PENDING: "lots" });
-    expect(server.stderr()).toContain("listening: events on");
+  test("a valid flag overrides a bad environment value, and takes effect", async () => {
+    const server = await start(["--max-pending", "10", "--metrics-port", "0"], { FOLLOWER_MAZE_MAX_PENDING: "lots" });
+    const metricsPort = server.metricsPort as number;
+    const gauges = async () => {
+      const m = await scrape(metricsPort);
+      return [m("follower_maze_pending_events"), m("follower_maze_event_sources_paused")];
+    };
+    // Event 1 never comes, so everything after it waits: 9 events leave room, the 10th fills --max-pending.
+    const source = await EventSource.connect(server.eventPort);
+    await source.send(crlf(...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((seq) => `${seq}|B`)));
+    await waitFor(async () => (await gauges())[0] === 9, "9 events pending", undefined, server.stderr);
+    expect(await gauges()).toEqual([9, 0]);
+    await source.send(crlf("11|B"));
+    await waitFor(async () => (await gauges())[1] === 1, "the sources to be paused", undefined, server.stderr);
+    expect(await gauges()).toEqual([10, 1]);
+    await source.end();
     expect(await server.stop()).toBe(0);
   });
 });
