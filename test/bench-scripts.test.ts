@@ -5,6 +5,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { resolve } from "node:path";
+import { spawnTracked } from "./support/processes.ts";
 
 // The micro-benchmarks build their workloads on import (about 1.5 s of CPU).
 setDefaultTimeout(30_000);
@@ -12,7 +13,7 @@ setDefaultTimeout(30_000);
 const ROOT = resolve(import.meta.dir, "..");
 
 async function script(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = Bun.spawn([process.execPath, file, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 25_000 });
+  const child = spawnTracked([process.execPath, file, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 25_000 });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { code, stdout, stderr };
 }
