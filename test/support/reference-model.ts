@@ -1,5 +1,7 @@
 /**
- * A deliberately naive executable reading of SPEC.md, for differential tests
+ * A deliberately naive executable reading of the README's contract (the
+ * event types and who receives each, README › Behaviour on bad input and
+ * › Behaviour where the contract is silent), for differential tests
  * of the optimised engine. It shares no code with src/: strings instead of
  * bytes, `split` instead of a scanner, BigInt instead of overflow-checked
  * digit loops, a Map of Sets instead of hash tables, a sparse array instead of
