@@ -358,7 +358,7 @@ describe("Engine: held lines stay intact", () => {
     const alice = world.connect(1);
     const ninth = world.connect(9);
     const framer = new LineFramer(64, engine);
-    const text = "3|P|2|1\r\n2|B\r\n4|S|9\r\n" + "x".repeat(100) + "\r\n1|F|1|9\r\n5|S|9\r\n";
+    const text = `3|P|2|1\r\n2|B\r\n4|S|9\r\n${"x".repeat(100)}\r\n1|F|1|9\r\n5|S|9\r\n`;
     const bytes = encoder.encode(text);
     for (let i = 0; i < bytes.length; i += 5) {
       framer.push(bytes.slice(i, i + 5));

@@ -75,7 +75,10 @@ export class ClientDirectory<W extends ByteWriter = ByteWriter> implements Outbo
     let failed: Outbox<W>[] | null = null;
     for (let i = 0; i < n; i++) {
       const outbox = dirty[i];
-      if (outbox.overflowed ? outbox.allPosition >= 0 : !outbox.flush()) (failed ??= []).push(outbox);
+      if (outbox.overflowed ? outbox.allPosition >= 0 : !outbox.flush()) {
+        failed ??= [];
+        failed.push(outbox);
+      }
       outbox.dirty = false;
     }
     dirty.length = 0;

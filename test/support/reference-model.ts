@@ -164,7 +164,10 @@ export class ReferenceModel {
     switch (event.kind) {
       case "F": {
         let set = this.followers.get(event.to);
-        if (set === undefined) this.followers.set(event.to, (set = new Set()));
+        if (set === undefined) {
+          set = new Set();
+          this.followers.set(event.to, set);
+        }
         set.add(event.from);
         this.send((user) => user === event.to, line);
         return;
@@ -180,7 +183,7 @@ export class ReferenceModel {
         return;
       case "S": {
         const set = this.followers.get(event.from);
-        this.send((user) => set !== undefined && set.has(user), line);
+        this.send((user) => set?.has(user) === true, line);
         return;
       }
     }
