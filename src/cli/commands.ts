@@ -132,7 +132,7 @@ const KNOWN_VARIABLES = [...new Set(Object.values(COMMANDS).flatMap((c) => Objec
  * A FOLLOWER_MAZE_* variable no command reads is almost always a typo, and a
  * setting that silently does nothing is worse than a warning.
  */
-export function unknownVariables(env: Record<string, string | undefined>): string[] {
+function unknownVariables(env: Record<string, string | undefined>): string[] {
   // Compared without the prefix, which every candidate shares and which would make any two names look alike.
   const known = KNOWN_VARIABLES.filter((variable) => variable.startsWith(ENV_PREFIX)).map((variable) => variable.slice(ENV_PREFIX.length));
   return Object.keys(env)
