@@ -1,7 +1,8 @@
 import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
+import { statsLine } from "../metrics/server-stats.ts";
 import { formatAddress } from "../net/listen.ts";
-import { Server, statsLine } from "../net/server.ts";
+import { Server } from "../server/server.ts";
 import { VERSION } from "../version.ts";
 import type { Invocation } from "./flags.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
