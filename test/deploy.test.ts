@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { envName } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
+import { spawnSyncGuarded } from "./support/processes.ts";
 import { startServer } from "./support/server-process.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -38,7 +39,7 @@ describe("the systemd unit", () => {
       expect(copy).not.toBe(unit);
       const file = join(dir, "follower-maze.service");
       writeFileSync(file, copy);
-      const result = Bun.spawnSync([analyze as string, "verify", file], { stdout: "pipe", stderr: "pipe" });
+      const result = spawnSyncGuarded([analyze as string, "verify", file], { stdout: "pipe", stderr: "pipe", timeout: 10_000 });
       // Unknown or misspelled settings are only warnings: any output fails the test.
       expect({ code: result.exitCode, output: result.stdout.toString() + result.stderr.toString() }).toEqual({ code: 0, output: "" });
     } finally {

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Platform, releaseFile, TARGETS } from "../build.ts";
 import pkg from "../package.json" with { type: "json" };
+import { spawnSyncGuarded } from "./support/processes.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const PLATFORMS = Object.keys(TARGETS) as Platform[];
@@ -85,10 +86,11 @@ describe("release workflow", () => {
       // Stands in for GitHub's CLI: records its arguments, one a line.
       writeFileSync(join(dir, "bin/gh"), `#!/bin/sh\nprintf '%s\\n' "$@" > "${join(dir, "gh-args")}"\n`);
       chmodSync(join(dir, "bin/gh"), 0o755);
-      const run = Bun.spawnSync(["bash", "-c", publish.run ?? ""], {
+      const run = spawnSyncGuarded(["bash", "-c", publish.run ?? ""], {
         cwd: dir,
         env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, GITHUB_REF_NAME: `v${pkg.version}`, GH_TOKEN: "stand-in" },
         stderr: "pipe",
+        timeout: 10_000,
       });
       expect(run.stderr.toString()).toBe("");
       expect(run.exitCode).toBe(0);
@@ -108,10 +110,11 @@ describe("release workflow", () => {
     const dir = mkdtempSync(join(tmpdir(), "follower-maze-release-"));
     try {
       writeFileSync(join(dir, "CHANGELOG.md"), readFileSync(resolve(ROOT, "CHANGELOG.md")));
-      const run = Bun.spawnSync(["bash", "-c", step("publish").run ?? ""], {
+      const run = spawnSyncGuarded(["bash", "-c", step("publish").run ?? ""], {
         cwd: dir,
         env: { PATH: process.env.PATH ?? "", GITHUB_REF_NAME: "v0.0.0-never" },
         stderr: "pipe",
+        timeout: 10_000,
       });
       expect(run.exitCode).toBe(1);
       expect(run.stderr.toString()).toBe("CHANGELOG.md has no section for 0.0.0-never\n");

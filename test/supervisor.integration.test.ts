@@ -5,11 +5,11 @@
  * no server behind when npm itself is killed.
  */
 import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { processExists } from "../src/cli/process-watch.ts";
 import { crlf, EventSource, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
+import { liveChildren, spawnTracked } from "./support/processes.ts";
 import { childEnv, type ServerProcess, startServer } from "./support/server-process.ts";
 
 setDefaultTimeout(20_000);
@@ -30,9 +30,7 @@ async function start(flags: string[]): Promise<ServerProcess> {
 
 /** A process that only waits to be killed, to stand in for a parent. */
 function standInParent(): Subprocess {
-  const parent = Bun.spawn(["sleep", "60"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-  cleanups.push(() => parent.kill("SIGKILL"));
-  return parent;
+  return spawnTracked(["sleep", "60"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
 }
 
 /**
@@ -108,32 +106,15 @@ describe("--parent-pid", () => {
   });
 });
 
-/** The processes whose parent is `pid`, from /proc. */
-function childrenOf(pid: number): number[] {
-  const children: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      // The command name is in parentheses and may hold spaces; the parent's pid is the second field after it.
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) children.push(Number(entry));
-    } catch {
-      // Exited while we looked.
-    }
-  }
-  return children;
-}
-
 describe("npm start", () => {
   test("leaves no server behind when npm is killed", async () => {
-    const npm = Bun.spawn(["npm", "start", "--", "--event-port", "0", "--client-port", "0"], {
+    const npm = spawnTracked(["npm", "start", "--", "--event-port", "0", "--client-port", "0"], {
       cwd: ROOT,
       env: childEnv(),
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
     });
-    cleanups.push(() => npm.kill("SIGKILL"));
     // The server writes to this pipe too, so it ends only when the server has exited.
     let stderr = "";
     const ended = (async () => {
@@ -145,10 +126,13 @@ describe("npm start", () => {
       15_000,
       () => stderr,
     );
-    const [server] = childrenOf(npm.pid);
-    expect(server).toBeNumber();
+    // With `exec` in the script, the server is npm's only child: no shell in between.
+    const children = liveChildren(npm.pid);
+    expect(children).toEqual([expect.stringContaining("src/main.ts --parent-pid")]);
+    const server = Number.parseInt(children[0] as string, 10);
+    // No longer ours once npm is gone: the preload cannot reach it.
     cleanups.push(() => {
-      if (processExists(server as number)) process.kill(server as number, "SIGKILL");
+      if (processExists(server)) process.kill(server, "SIGKILL");
     });
 
     npm.kill("SIGKILL");

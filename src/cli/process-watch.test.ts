@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { waitFor } from "../../test/support/net-harness.ts";
+import { spawnTracked } from "../../test/support/processes.ts";
 import { processExists, whenProcessExits } from "./process-watch.ts";
 
 describe("processExists", () => {
@@ -7,7 +8,7 @@ describe("processExists", () => {
     expect(processExists(process.pid)).toBe(true);
     // Unless this runs as root, signalling PID 1 is refused (EPERM): it still exists.
     expect(processExists(1)).toBe(true);
-    const child = Bun.spawn(["true"]);
+    const child = spawnTracked(["true"]);
     await child.exited;
     expect(processExists(child.pid)).toBe(false);
   });
