@@ -15,6 +15,7 @@
 
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { errorMessage } from "../../src/errors.ts";
 import { runSimulate, startServer } from "../support/server-process.ts";
 import { latencyPaired } from "./latency-paired.ts";
 
@@ -30,17 +31,39 @@ const ALL = ["default", "1m", "scale", "latency"];
 
 const PAIRED = "latency-paired";
 
-const { values: args, positionals } = parseArgs({
-  args: Bun.argv.slice(2),
-  options: {
-    binary: { type: "string" },
-    rounds: { type: "string", default: "5" },
-    rate: { type: "string", default: "20000" },
-    totalEvents: { type: "string" },
-    against: { type: "string", multiple: true, default: [] },
-  },
-  allowPositionals: true,
-});
+const USAGE = `Usage: bun run bench:e2e [--binary FILE] [run ...]
+  Builds dist/follower-maze (or uses --binary FILE), starts it on free ports and drives each run
+  with its own \`follower-maze simulate\`, which verifies every notification.
+  Runs: ${Object.keys(RUNS).join(", ")} (default: ${ALL.join(" ")}).
+  ${PAIRED} [--rounds 5] [--rate 20000] [--totalEvents N] [--against FILE ...]: follower-maze and
+  a compiled thread-per-client baseline (built with rustc when run), one after the other, round after round.
+`;
+
+const parse = () =>
+  parseArgs({
+    args: Bun.argv.slice(2),
+    options: {
+      binary: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      rounds: { type: "string", default: "5" },
+      rate: { type: "string", default: "20000" },
+      totalEvents: { type: "string" },
+      against: { type: "string", multiple: true, default: [] },
+    },
+    allowPositionals: true,
+  });
+let parsed: ReturnType<typeof parse>;
+try {
+  parsed = parse();
+} catch (error) {
+  console.error(`bench:e2e: ${errorMessage(error).split("\n")[0]} (see bun run bench:e2e --help)`);
+  process.exit(2);
+}
+const { values: args, positionals } = parsed;
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const chosen = positionals.length > 0 ? positionals : ALL;
 const unknown = chosen.filter((name) => !(name in RUNS) && name !== PAIRED);
 if (unknown.length > 0) {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { envName } from "../../src/cli/flags.ts";
 import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
+import { spawnTracked } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 /** The startup line; a port serving TLS is marked " (TLS)". */
@@ -73,7 +74,7 @@ export interface CommandRun {
  * while it runs.
  */
 export async function runCommand(binary: string | undefined, args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<CommandRun> {
-  const child = Bun.spawn([...followerMaze(binary), ...args], {
+  const child = spawnTracked([...followerMaze(binary), ...args], {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
@@ -111,7 +112,7 @@ export function startServer(binary: string | undefined, flags: string[] = [], en
  * startup line (the benchmarks' compiled baseline does), and resolves once it has.
  */
 export async function startListening(command: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = Bun.spawn(command, {
+  const child = spawnTracked(command, {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
