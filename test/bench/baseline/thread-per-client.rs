@@ -7,9 +7,10 @@
 //!
 //! It prints follower-maze's startup line, so the bench starts both the same
 //! way. One event source at a time reads with a 64 KiB buffer, reorders with a
-//! binary heap, applies each event in order and hands every notification line
-//! to the recipient's thread over a channel; each client thread takes all that
-//! is waiting and writes it with one `write_all`. Sockets have TCP_NODELAY.
+//! binary heap, applies each event in order and collects each recipient's
+//! notifications of the read; after the read each recipient's thread gets them
+//! as one message over its channel, takes all that is waiting and writes it
+//! with one `write_all`. Sockets have TCP_NODELAY.
 //! Users that never connected are kept only as graph nodes.
 
 use std::cmp::Reverse;
@@ -105,6 +106,7 @@ impl Engine {
             // One lock per read: every line this read made ready is routed under it.
             let clients = self.clients.clone();
             let mut clients = clients.lock().unwrap();
+            let mut out: HashMap<u64, Vec<u8>> = HashMap::new();
             while let Some(Reverse((seq, _))) = self.held.peek() {
                 if *seq > self.next {
                     break;
@@ -112,28 +114,34 @@ impl Engine {
                 let Reverse((seq, line)) = self.held.pop().unwrap();
                 if seq == self.next {
                     self.next += 1;
-                    self.route(&line, &mut clients);
+                    self.route(&line, &clients, &mut out);
+                }
+            }
+            for (user, bytes) in out {
+                let bytes: Line = bytes.into();
+                if let Some(list) = clients.get_mut(&user) {
+                    list.retain(|tx| tx.send(bytes.clone()).is_ok());
                 }
             }
         }
     }
 
-    fn route(&mut self, line: &[u8], clients: &mut HashMap<u64, Vec<Sender<Line>>>) {
+    /// Applies one event and appends its line to the bytes of each connected recipient in `out`.
+    fn route(&mut self, line: &[u8], clients: &HashMap<u64, Vec<Sender<Line>>>, out: &mut HashMap<u64, Vec<u8>>) {
         let kind = line.split(|&b| b == b'|').nth(1).and_then(|k| k.first().copied());
         let from = field(line, 2);
         let to = field(line, 3);
-        let mut framed = line.to_vec();
-        framed.extend_from_slice(b"\r\n");
-        let framed: Line = framed.into();
-        let send = |user: u64, clients: &mut HashMap<u64, Vec<Sender<Line>>>| {
-            if let Some(list) = clients.get_mut(&user) {
-                list.retain(|tx| tx.send(framed.clone()).is_ok());
+        let mut send = |user: u64| {
+            if clients.contains_key(&user) {
+                let bytes = out.entry(user).or_default();
+                bytes.extend_from_slice(line);
+                bytes.extend_from_slice(b"\r\n");
             }
         };
         match (kind, from, to) {
             (Some(b'F'), Some(from), Some(to)) => {
                 self.followers.entry(to).or_default().insert(from);
-                send(to, clients);
+                send(to);
             }
             (Some(b'U'), Some(from), Some(to)) => {
                 if let Some(set) = self.followers.get_mut(&to) {
@@ -141,15 +149,15 @@ impl Engine {
                 }
             }
             (Some(b'B'), _, _) => {
-                for list in clients.values_mut() {
-                    list.retain(|tx| tx.send(framed.clone()).is_ok());
+                for &user in clients.keys() {
+                    send(user);
                 }
             }
-            (Some(b'P'), _, Some(to)) => send(to, clients),
+            (Some(b'P'), _, Some(to)) => send(to),
             (Some(b'S'), Some(from), _) => {
                 if let Some(set) = self.followers.get(&from) {
                     for &follower in set {
-                        send(follower, clients);
+                        send(follower);
                     }
                 }
             }
