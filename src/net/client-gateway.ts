@@ -6,6 +6,7 @@ import { MAX_USER_ID, SPACE, scanDecimal, scanEnd } from "../protocol/ascii.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
 import type { ClientDirectory } from "../routing/client-directory.ts";
 import type { Outbox } from "../routing/outbox.ts";
+import type { ClientEntry } from "../status/connections.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
 export type ClientSocket = Socket<ClientConnection>;
@@ -43,9 +44,11 @@ export class ClientCounters {
 }
 
 /** One user-client connection: waiting for its handshake line, then only receiving. */
-export class ClientConnection implements LineSink {
+export class ClientConnection implements LineSink, ClientEntry {
   outbox: Outbox<ClientSocket> | null = null;
   userId = -1;
+  readonly transport = "tcp";
+  readonly since = Date.now();
   timer: ReturnType<typeof setTimeout> | undefined;
   /**
    * The server disconnected it for a reason it counted then: its close is not
@@ -63,6 +66,14 @@ export class ClientConnection implements LineSink {
     private readonly gateway: ClientGateway,
   ) {
     this.framer = new LineFramer(maxLineBytes, this);
+  }
+
+  get queuedBytes(): number {
+    return this.outbox?.queuedBytes ?? 0;
+  }
+
+  get notifications(): number {
+    return this.outbox?.notifications ?? 0;
   }
 
   /** The handshake: `<userId>`, or `<userId> <token>` when the gateway checks tokens. */
@@ -177,6 +188,11 @@ export class ClientGateway {
   /** Open connections, including those still owing their handshake. */
   get connected(): number {
     return this.sockets.size;
+  }
+
+  /** Every open connection, oldest first (a Set keeps insertion order), handshakes included. */
+  *connections(): IterableIterator<ClientEntry> {
+    for (const socket of this.sockets) yield socket.data;
   }
 
   /** For ClientDirectory.flush: a connection that overflowed its bound or whose socket is gone. */

@@ -1,6 +1,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { SourceSecret } from "../auth/source-secret.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
+import type { SourceEntry } from "../status/connections.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
 /** What the event-source side tells the rest of the server. */
@@ -9,6 +10,8 @@ export interface EventSourceHooks {
   beforeRead(): void;
   /** After every read, once its lines have all been handed to the sink. */
   afterRead(): void;
+  /** Lines the sink has counted so far, over all sources: the difference across a read is that source's. */
+  linesRead(): number;
   /** A source may now send events: at once, or once it has authenticated. */
   opened(remote: string): void;
   /** An opened source went; `droppedBytes` of an unterminated last line were thrown away. */
@@ -40,9 +43,12 @@ type SourceState = "tls handshake" | "awaiting auth" | "open" | "rejected";
  * the framer's sink, checks the first line and redirects the framer to the
  * real sink, so the lines of an authenticated source cost nothing extra.
  */
-class SourceConnection implements LineSink {
+class SourceConnection implements LineSink, SourceEntry {
   readonly framer: LineFramer;
   state: SourceState;
+  readonly since = Date.now();
+  lines = 0;
+  bytes = 0;
   timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -123,9 +129,13 @@ export class EventSources {
         else this.reject(connection, "TLS handshake failed", authorizationError?.message ?? "no detail");
       },
       data: (socket, chunk: Uint8Array) => {
+        const connection = socket.data;
+        const linesBefore = hooks.linesRead();
         hooks.beforeRead();
-        socket.data.framer.push(chunk);
+        connection.framer.push(chunk);
         hooks.afterRead();
+        connection.lines += hooks.linesRead() - linesBefore;
+        connection.bytes += chunk.length;
         if (this.paused) socket.pause();
       },
       close: (socket) => {
@@ -159,6 +169,16 @@ export class EventSources {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Connections, those still authenticating included. */
+  get count(): number {
+    return this.sockets.size;
+  }
+
+  /** Every connection, oldest first (a Set keeps insertion order), those still authenticating included. */
+  *connections(): IterableIterator<SourceEntry> {
+    for (const socket of this.sockets) yield socket.data;
   }
 
   accept(connection: SourceConnection): void {

@@ -10,6 +10,9 @@ import { DELIVERY_LATENCY, renderServerMetrics } from "../metrics/server-metrics
 import { GapWatch } from "../ordering/gap-watch.ts";
 import { ClientDirectory } from "../routing/client-directory.ts";
 import { Router } from "../routing/router.ts";
+import { StatusHistory } from "../status/status-history.ts";
+import { statusReport } from "../status/status-report.ts";
+import { VERSION } from "../version.ts";
 import { ClientGateway, type ClientHooks, type ClientSocket } from "./client-gateway.ts";
 import { type EventSourceHooks, EventSources } from "./event-sources.ts";
 import type { TlsCredentials } from "./listen.ts";
@@ -45,6 +48,10 @@ export interface ServerConfig {
 }
 
 /** A point-in-time view of the server's counters and gauges. */
+/** The status page's charts: a sample a second, for the last five minutes. */
+const STATUS_SAMPLE_MS = 1000;
+const STATUS_SAMPLES = 301;
+
 export interface ServerStats {
   linesRead: number;
   eventsApplied: number;
@@ -93,6 +100,8 @@ export class Server {
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   /** Seconds from reading each event to writing its notifications. */
   private readonly deliveryLatency = new Histogram(DELIVERY_LATENCY.buckets);
+  private readonly startedAt = Date.now();
+  private readonly history = new StatusHistory(STATUS_SAMPLES, this.deliveryLatency.counts.length);
   private truncated = 0;
   private sourcesRejected = 0;
   private sourceTlsFailures = 0;
@@ -149,6 +158,7 @@ export class Server {
     }
     if (config.gapTimeoutMs > 0) this.watchGaps(new GapWatch(config.gapTimeoutMs));
     if (config.statsIntervalMs > 0) this.reportEvery(config.statsIntervalMs);
+    if (this.endpoint !== null) this.sampleHistory();
   }
 
   get eventPort(): number {
@@ -249,6 +259,7 @@ export class Server {
     return {
       beforeRead: this.beforeRead,
       afterRead: this.afterRead,
+      linesRead: () => this.engine.counters.lines,
       opened: (remote) => this.log.info(`event source connected from ${remote}`),
       closed: (remote, droppedBytes) => {
         if (droppedBytes > 0) {
@@ -269,6 +280,19 @@ export class Server {
   private monitored(): MonitoredServer {
     return {
       metrics: () => renderServerMetrics(this.stats(), this.deliveryLatency),
+      status: () =>
+        statusReport({
+          version: VERSION,
+          startedAt: this.startedAt,
+          now: Date.now(),
+          stats: this.stats(),
+          deliveryLatency: this.deliveryLatency,
+          history: this.history,
+          sampleIntervalMs: STATUS_SAMPLE_MS,
+        }),
+      clients: () => ({ total: this.gateway.connected, entries: this.gateway.connections() }),
+      sources: () => ({ total: this.sources.count, entries: this.sources.connections() }),
+      sourcesPaused: () => this.sources.isPaused,
       ready: () => this.ready,
       failed: (error) => reportFailure(this.log, "metrics endpoint", error),
     };
@@ -282,6 +306,18 @@ export class Server {
         this.afterRead();
       }
     });
+  }
+
+  private sampleHistory(): void {
+    const sample = () =>
+      this.history.record(Date.now(), {
+        received: this.engine.counters.lines,
+        applied: this.engine.counters.applied,
+        notifications: this.router.notifications,
+        latency: this.deliveryLatency.counts,
+      });
+    sample();
+    this.every(STATUS_SAMPLE_MS, sample);
   }
 
   private reportEvery(intervalMs: number): void {
