@@ -43,7 +43,7 @@ export interface ServerConfig {
   sourceSecret: string | null;
   /** Client connections open at once, handshakes included; 0 is no limit. */
   maxClients: number;
-  /** Port of the HTTP endpoint for /metrics, /healthz and /readyz; null for none. */
+  /** Port of the HTTP endpoint (status page, /metrics, /healthz, /readyz, /stats, /clients, /sources); null for none. */
   metricsPort: number | null;
 }
 

@@ -11,15 +11,19 @@ const PERCENTILES: [string, number][] = [
   ["p999", 0.999],
 ];
 
-/** How far back the "recent" latency percentiles look. */
-export const RECENT_LATENCY_MS = 10_000;
+/** How far back the "recent" latency percentiles look: ten one-second samples, with room for a late timer. */
+export const RECENT_LATENCY_MS = 10_500;
 
 /** Percentiles in seconds (null with no observations) and the count they are drawn from. */
 function latencySummary(bounds: readonly number[], counts: ArrayLike<number>): Record<string, number | null> {
   let count = 0;
   for (let i = 0; i < counts.length; i++) count += counts[i];
   const summary: Record<string, number | null> = { count };
-  for (const [name, q] of PERCENTILES) summary[name] = bucketQuantile(bounds, counts, q);
+  for (const [name, q] of PERCENTILES) {
+    const seconds = bucketQuantile(bounds, counts, q);
+    // A tenth of a microsecond is finer than any bucket is narrow.
+    summary[name] = seconds === null ? null : Math.round(seconds * 1e7) / 1e7;
+  }
   return summary;
 }
 

@@ -116,7 +116,7 @@ export class Browser {
     const executable = findBrowser();
     const profile = mkdtempSync(join(tmpdir(), "follower-maze-browser-"));
     let stderr = "";
-    const child = Bun.spawn([executable, ...FLAGS, `--user-data-dir=${profile}`, "--window-size=1280,900", "about:blank"], {
+    const child = Bun.spawn([executable, ...FLAGS, `--user-data-dir=${profile}`, "about:blank"], {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
@@ -151,14 +151,15 @@ export class Browser {
     }
   }
 
-  /** Opens `url` in a new tab and resolves once it has loaded. */
-  async open(url: string): Promise<Page> {
+  /** Opens `url` in a new tab of `viewport` CSS pixels and resolves once it has loaded. */
+  async open(url: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
     const { targetId } = await this.send("Target.createTarget", { url: "about:blank" });
     const { sessionId } = await this.send("Target.attachToTarget", { targetId, flatten: true });
     const page = new Page(this, sessionId as string);
     this.errorsBySession.set(page.sessionId, []);
     await this.send("Runtime.enable", {}, page.sessionId);
     await this.send("Page.enable", {}, page.sessionId);
+    await this.send("Emulation.setDeviceMetricsOverride", { ...viewport, deviceScaleFactor: 1, mobile: false }, page.sessionId);
     await this.send("Page.navigate", { url }, page.sessionId);
     await page.waitFor("document.readyState === 'complete'", `${url} to load`);
     return page;
