@@ -59,7 +59,7 @@ describe("GET /stats", () => {
     expect(stats.notifications).toBe(5);
     expect(stats.clients).toEqual({ connections: 2, users: 2, queued_bytes: 0, opened: 2 });
     expect(stats.dropped).toEqual({ malformed: 1, oversized: 0, duplicate: 1, truncated: 0, skipped: 0 });
-    expect(stats.disconnects).toEqual({ closed: 0, slow: 0, bad_handshake: 0, bad_token: 0, handshake_timeout: 0 });
+    expect(stats.disconnects).toEqual({ closed: 0, slow: 0, flooding: 0, bad_handshake: 0, bad_token: 0, handshake_timeout: 0 });
     const total = stats.latency_seconds.total;
     expect(total.count).toBe(4);
     expect(total.p50).toBeGreaterThan(0);

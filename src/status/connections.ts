@@ -18,7 +18,7 @@ export interface SourceEntry {
   /** Event lines read from it, well-formed or not (over-long ones are dropped uncounted, as in events_received). */
   readonly lines: number;
   readonly bytes: number;
-  /** Where it is: "tls handshake", "awaiting auth", "open" or "rejected" (closing). */
+  /** Where it is: "tls handshake", "awaiting auth", "open" or "closed" (turned away, closing). */
   readonly state: string;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Histogram } from "../metrics/histogram.ts";
-import type { ServerStats } from "../net/server.ts";
+import type { ServerStats } from "../metrics/server-stats.ts";
 import { StatusHistory } from "./status-history.ts";
 import { RECENT_LATENCY_MS, statusReport } from "./status-report.ts";
 
@@ -23,6 +23,7 @@ const STATS: ServerStats = {
   clientConnections: 6,
   closedDisconnects: 1,
   slowDisconnects: 2,
+  floodDisconnects: 9,
   badHandshakes: 3,
   badTokens: 4,
   handshakeTimeouts: 5,
@@ -53,7 +54,7 @@ describe("statusReport", () => {
       sent_bytes: 300,
       clients: { connections: 3, users: 2, queued_bytes: 99, opened: 6 },
       dropped: { malformed: 1, oversized: 2, duplicate: 3, truncated: 5, skipped: 4 },
-      disconnects: { closed: 1, slow: 2, bad_handshake: 3, bad_token: 4, handshake_timeout: 5 },
+      disconnects: { closed: 1, slow: 2, flooding: 9, bad_handshake: 3, bad_token: 4, handshake_timeout: 5 },
       refused_clients: 6,
       rejected_sources: 7,
       tls_failures: 8,

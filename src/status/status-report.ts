@@ -1,6 +1,6 @@
 import type { Histogram } from "../metrics/histogram.ts";
 import { bucketQuantile } from "../metrics/quantile.ts";
-import type { ServerStats } from "../net/server.ts";
+import type { ServerStats } from "../metrics/server-stats.ts";
 import type { StatusHistory } from "./status-history.ts";
 
 /** Latency percentiles reported, as [name, quantile]. */
@@ -63,6 +63,7 @@ export function statusReport(c: StatusContext): object {
     disconnects: {
       closed: s.closedDisconnects,
       slow: s.slowDisconnects,
+      flooding: s.floodDisconnects,
       bad_handshake: s.badHandshakes,
       bad_token: s.badTokens,
       handshake_timeout: s.handshakeTimeouts,
