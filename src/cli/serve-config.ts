@@ -60,5 +60,6 @@ export function serverConfig(options: ServeOptions): ServerConfig {
     clientSecret,
     sourceSecret,
     maxClients: options["max-clients"],
+    wsPort: options["ws-port"],
   };
 }

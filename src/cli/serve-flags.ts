@@ -19,6 +19,13 @@ export const SERVE_FLAGS = {
     parse: portOrOff,
     shownDefault: "off",
   } as Flag<number | null>,
+  "ws-port": {
+    value: "N",
+    help: "port user clients connect to over WebSocket, the same contract as --client-port (0: any free port; off: none)",
+    default: null,
+    parse: portOrOff,
+    shownDefault: "off",
+  } as Flag<number | null>,
   host: {
     value: "ADDR",
     help: "address every port listens on (off loopback, use TLS and the secrets)",

@@ -5,13 +5,16 @@ import type { Logger } from "../log/logger.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY, renderServerMetrics } from "../metrics/server-metrics.ts";
 import { type ServerStats, StatsReporter } from "../metrics/server-stats.ts";
-import { type ClientConnection, ClientGateway } from "../net/client-gateway.ts";
+import { ClientGateway } from "../net/client-gateway.ts";
+import { ClientSlots } from "../net/client-slots.ts";
 import { EventSources } from "../net/event-sources.ts";
 import { SYSTEM_TIMERS, type Timers } from "../net/handshake.ts";
 import type { TlsCredentials } from "../net/listen.ts";
-import { MetricsEndpoint } from "../net/metrics-endpoint.ts";
+import { type Connections, MetricsEndpoint } from "../net/metrics-endpoint.ts";
+import { WsGateway } from "../net/ws-gateway.ts";
 import { GapWatch } from "../ordering/gap-watch.ts";
 import { FanOut } from "../routing/fan-out.ts";
+import type { ClientEntry } from "../status/connections.ts";
 import { StatusHistory } from "../status/status-history.ts";
 import { statusReport } from "../status/status-report.ts";
 import { VERSION } from "../version.ts";
@@ -40,8 +43,10 @@ export interface ServerConfig {
   clientSecret: string | null;
   /** Event sources must first send `AUTH <secret>`; null: every source is trusted. */
   sourceSecret: string | null;
-  /** Client connections open at once, handshakes included; 0 is no limit. */
+  /** Client connections open at once, handshakes included, over TCP and WebSocket together; 0 is no limit. */
   maxClients: number;
+  /** Port serving user clients over WebSocket (over TLS with `clientTls`); null for none. */
+  wsPort: number | null;
   /** Port of the HTTP endpoint (status page, /metrics, /healthz, /readyz, /stats, /clients, /sources); null for none. */
   metricsPort: number | null;
 }
@@ -66,9 +71,10 @@ const STATUS_SAMPLES = 301;
  */
 export class Server {
   private readonly engine: Engine;
-  private readonly fanOut: FanOut<ClientConnection>;
+  private readonly fanOut: FanOut;
   private readonly sources: EventSources;
   private readonly gateway: ClientGateway;
+  private readonly ws: WsGateway | null;
   private readonly endpoint: MetricsEndpoint | null;
   private readonly intervals: ReturnType<typeof setInterval>[] = [];
   /** Seconds from reading each event to writing its notifications. */
@@ -102,6 +108,9 @@ export class Server {
       engine,
       sourceLog(log, () => `${engine.pending} events held, waiting for seq ${engine.next}`),
     );
+    const slots = new ClientSlots(config.maxClients);
+    const tokens = config.clientSecret === null ? null : new ClientTokens(config.clientSecret);
+    const clientHooks = clientLog(log);
     try {
       this.gateway = new ClientGateway(
         {
@@ -110,15 +119,38 @@ export class Server {
           maxLineBytes: config.maxLineBytes,
           handshakeTimeoutMs: config.handshakeTimeoutMs,
           tls: config.clientTls,
-          tokens: config.clientSecret === null ? null : new ClientTokens(config.clientSecret),
-          maxClients: config.maxClients,
+          tokens,
+          slots,
           timers: timing.timers,
         },
         this.fanOut,
-        clientLog(log),
+        clientHooks,
       );
     } catch (error) {
       this.sources.close();
+      throw error;
+    }
+    const gateway = this.gateway;
+    try {
+      this.ws =
+        config.wsPort === null
+          ? null
+          : new WsGateway(
+              {
+                host: config.host,
+                port: config.wsPort,
+                maxLineBytes: config.maxLineBytes,
+                handshakeTimeoutMs: config.handshakeTimeoutMs,
+                tls: config.clientTls,
+                tokens,
+                timers: timing.timers,
+              },
+              this.fanOut,
+              { slots, counters: gateway.counters, hooks: clientHooks, settled: () => gateway.checkFlushed() },
+            );
+    } catch (error) {
+      this.sources.close();
+      gateway.closeAll();
       throw error;
     }
     try {
@@ -137,7 +169,7 @@ export class Server {
                   history: this.history,
                   sampleIntervalMs: STATUS_SAMPLE_MS,
                 }),
-              clients: () => ({ total: this.gateway.connected, entries: this.gateway.connections() }),
+              clients: () => this.clientConnections(),
               sources: () => ({ total: this.sources.count, entries: this.sources.connections() }),
               sourcesPaused: () => this.sources.isPaused,
               ready: () => this.ready,
@@ -146,6 +178,7 @@ export class Server {
     } catch (error) {
       this.sources.close();
       this.gateway.closeAll();
+      this.ws?.closeAll();
       throw error;
     }
     if (config.gapTimeoutMs > 0) this.watchGaps(new GapWatch(config.gapTimeoutMs));
@@ -159,6 +192,11 @@ export class Server {
 
   get clientPort(): number {
     return this.gateway.port;
+  }
+
+  /** The WebSocket client port, or null when there is none. */
+  get wsPort(): number | null {
+    return this.ws?.port ?? null;
   }
 
   /** The metrics port, or null when there is no metrics endpoint. */
@@ -220,9 +258,12 @@ export class Server {
     for (const timer of this.intervals) clearInterval(timer);
     this.sources.close();
     this.gateway.stopAccepting();
+    this.ws?.stopAccepting();
     this.fanOut.flush();
+    // Over every transport: the WebSocket port tells the gateway when its clients drain or leave.
     const flushed = await this.gateway.flushed(deadlineMs);
     this.gateway.closeAll();
+    this.ws?.closeAll();
     // Last, so /readyz can say "shutting down" until the very end.
     this.endpoint?.stop();
     return flushed;
@@ -236,6 +277,19 @@ export class Server {
         this.sources.flow(engine.full);
       }
     });
+  }
+
+  /** For /clients: the TCP connections, then the WebSocket ones, each oldest first. */
+  private clientConnections(): Connections<ClientEntry> {
+    const tcp = this.gateway;
+    const ws = this.ws;
+    return {
+      total: tcp.connected + (ws?.connected ?? 0),
+      entries: (function* () {
+        yield* tcp.connections();
+        if (ws !== null) yield* ws.connections();
+      })(),
+    };
   }
 
   private sampleHistory(): void {
