@@ -1,14 +1,19 @@
 import type { Server as HttpServer, ServerWebSocket } from "bun";
-import type { ClientTokens } from "../auth/client-tokens.ts";
 import { DecimalCursor } from "../protocol/ascii.ts";
 import type { ClientTransport } from "../routing/fan-out.ts";
 import type { Outbox } from "../routing/outbox.ts";
 import type { ClientEntry } from "../status/connections.ts";
-import { type ClientCounters, type ClientHooks, type ClientRegistry, MAX_IGNORED_BYTES, REJECT_COUNTERS, type RejectReason } from "./client-gateway.ts";
+import {
+  type ClientCounters,
+  type ClientGatewayOptions,
+  type ClientHooks,
+  type ClientRegistry,
+  MAX_IGNORED_BYTES,
+  REJECT_COUNTERS,
+  type RejectReason,
+} from "./client-gateway.ts";
 import { readHandshake } from "./client-handshake.ts";
-import type { ClientSlots } from "./client-slots.ts";
-import type { Timers } from "./handshake.ts";
-import { formatAddress, listenError, type TlsCredentials } from "./listen.ts";
+import { formatAddress, listenError } from "./listen.ts";
 
 /** Close codes (RFC 6455 §7.4.1): a handshake we refuse breaks our policy; a full server asks to try again later. */
 export const CLOSE_POLICY = 1008;
@@ -24,19 +29,8 @@ const BACKPRESSURE_LIMIT = 1024 * 1024;
 /** The largest message a client may send (Bun closes with 1009 past it); the handshake is checked against --max-line-bytes. */
 const MAX_MESSAGE_BYTES = 64 * 1024;
 
-export interface WsGatewayOptions {
-  host: string;
-  port: number;
-  maxLineBytes: number;
-  handshakeTimeoutMs: number;
-  tls: TlsCredentials | null;
-  tokens: ClientTokens | null;
-  timers: Timers;
-}
-
-/** What the gateway shares with the TCP client port: the limit, the counters and the operator's hooks. */
+/** What the gateway shares with the TCP client port beyond its options (--max-clients among them): the counters and the operator's hooks. */
 export interface WsGatewayShared {
-  slots: ClientSlots;
   counters: ClientCounters;
   hooks: ClientHooks;
   /** After a drain or a close: shutdown may be waiting for the last queued byte to go. */
@@ -122,7 +116,7 @@ export class WsGateway {
   private readonly cursor = new DecimalCursor();
 
   constructor(
-    private readonly options: WsGatewayOptions,
+    private readonly options: ClientGatewayOptions,
     private readonly registry: ClientRegistry,
     private readonly shared: WsGatewayShared,
   ) {
@@ -211,10 +205,11 @@ export class WsGateway {
     const client = ws.data;
     client.socket = ws;
     const shared = this.shared;
-    if (!shared.slots.take()) {
+    const slots = this.options.slots;
+    if (!slots.take()) {
       client.stage = "closed";
       shared.counters.refused++;
-      shared.hooks.refused(client.remote, shared.slots.limit);
+      shared.hooks.refused(client.remote, slots.limit);
       ws.close(CLOSE_TRY_LATER, "too many clients");
       return;
     }
@@ -266,7 +261,7 @@ export class WsGateway {
   private closed(client: WsClient): void {
     if (!client.counted) return;
     client.counted = false;
-    this.shared.slots.release();
+    this.options.slots.release();
     this.clients.delete(client);
     this.options.timers.clearTimeout(client.timer);
     const wasOpen = client.stage === "open";

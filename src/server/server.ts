@@ -5,7 +5,7 @@ import type { Logger } from "../log/logger.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY, renderServerMetrics } from "../metrics/server-metrics.ts";
 import { type ServerStats, StatsReporter } from "../metrics/server-stats.ts";
-import { ClientGateway } from "../net/client-gateway.ts";
+import { ClientGateway, type ClientGatewayOptions } from "../net/client-gateway.ts";
 import { ClientSlots } from "../net/client-slots.ts";
 import { EventSources } from "../net/event-sources.ts";
 import { SYSTEM_TIMERS, type Timers } from "../net/handshake.ts";
@@ -108,24 +108,20 @@ export class Server {
       engine,
       sourceLog(log, () => `${engine.pending} events held, waiting for seq ${engine.next}`),
     );
-    const slots = new ClientSlots(config.maxClients);
-    const tokens = config.clientSecret === null ? null : new ClientTokens(config.clientSecret);
+    const clientOptions: ClientGatewayOptions = {
+      host: config.host,
+      port: config.clientPort,
+      maxLineBytes: config.maxLineBytes,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      tls: config.clientTls,
+      tokens: config.clientSecret === null ? null : new ClientTokens(config.clientSecret),
+      // One --max-clients over both client ports.
+      slots: new ClientSlots(config.maxClients),
+      timers: timing.timers,
+    };
     const clientHooks = clientLog(log);
     try {
-      this.gateway = new ClientGateway(
-        {
-          host: config.host,
-          port: config.clientPort,
-          maxLineBytes: config.maxLineBytes,
-          handshakeTimeoutMs: config.handshakeTimeoutMs,
-          tls: config.clientTls,
-          tokens,
-          slots,
-          timers: timing.timers,
-        },
-        this.fanOut,
-        clientHooks,
-      );
+      this.gateway = new ClientGateway(clientOptions, this.fanOut, clientHooks);
     } catch (error) {
       this.sources.close();
       throw error;
@@ -135,19 +131,11 @@ export class Server {
       this.ws =
         config.wsPort === null
           ? null
-          : new WsGateway(
-              {
-                host: config.host,
-                port: config.wsPort,
-                maxLineBytes: config.maxLineBytes,
-                handshakeTimeoutMs: config.handshakeTimeoutMs,
-                tls: config.clientTls,
-                tokens,
-                timers: timing.timers,
-              },
-              this.fanOut,
-              { slots, counters: gateway.counters, hooks: clientHooks, settled: () => gateway.checkFlushed() },
-            );
+          : new WsGateway({ ...clientOptions, port: config.wsPort }, this.fanOut, {
+              counters: gateway.counters,
+              hooks: clientHooks,
+              settled: () => gateway.checkFlushed(),
+            });
     } catch (error) {
       this.sources.close();
       gateway.closeAll();
