@@ -8,6 +8,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import type { Socket } from "bun";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
+import { MAX_IGNORED_BYTES } from "../src/net/client-gateway.ts";
 import { CLOSE_POLICY, CLOSE_TRY_LATER } from "../src/net/ws-gateway.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { crlf, expectedStreams, HOST, paddedPrivate, serverPerTest, type TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
@@ -90,10 +91,10 @@ describe("WebSocket clients", () => {
     expect(t.stats()).toMatchObject({ clients: 10, users: 5 });
   });
 
-  test("with --client-secret: the token in the first message; a wrong or missing one, a bad id, a binary first message, or silence close with 1008", async () => {
+  test("with --client-secret: the token in the first message; a wrong or missing one, a bad id or a binary first message close with 1008", async () => {
     const secret = "client-secret-for-tests-0123456789";
     const tokens = new ClientTokens(secret);
-    const t = serve({ wsPort: 0, clientSecret: secret, handshakeTimeoutMs: 200 });
+    const t = serve({ wsPort: 0, clientSecret: secret });
     const good = await wsUser(t, 4, ` ${tokens.token(4)}`);
 
     const wrong = await WsUserClient.connect(wsPort(t), `4 ${tokens.token(5)}`);
@@ -101,19 +102,37 @@ describe("WebSocket clients", () => {
     const notAnId = await WsUserClient.connect(wsPort(t), `x4 ${tokens.token(4)}`);
     const binary = await WsUserClient.connect(wsPort(t), null);
     binary.send(new Uint8Array([0x34]));
-    const silent = await WsUserClient.connect(wsPort(t), null);
-    for (const client of [wrong, missing, notAnId, binary, silent]) expect(await client.closedWith()).toBe(CLOSE_POLICY);
-    expect([wrong.closeReason, notAnId.closeReason, binary.closeReason, silent.closeReason]).toEqual([
+    for (const client of [wrong, missing, notAnId, binary]) expect(await client.closedWith()).toBe(CLOSE_POLICY);
+    expect([wrong.closeReason, missing.closeReason, notAnId.closeReason, binary.closeReason]).toEqual([
+      "bad token",
       "bad token",
       "bad handshake",
       "bad handshake",
-      "handshake timeout",
     ]);
-    expect(t.stats()).toMatchObject({ badTokens: 2, badHandshakes: 2, handshakeTimeouts: 1, clients: 1 });
+    expect(t.stats()).toMatchObject({ badTokens: 2, badHandshakes: 2, handshakeTimeouts: 0, clients: 1 });
 
     await t.sendOnce("1|P|9|4", "2|B");
     await waitForWsBarrier([good], "2|B");
     expect(good.messages).toEqual(["1|P|9|4", "2|B"]);
+  });
+
+  test("a client that sends nothing within the handshake timeout is closed with 1008", async () => {
+    // A server of its own: nothing else here could be slowed past the short timeout.
+    const t = serve({ wsPort: 0, handshakeTimeoutMs: 100 });
+    const silent = await WsUserClient.connect(wsPort(t), null);
+    expect(await silent.closedWith()).toBe(CLOSE_POLICY);
+    expect(silent.closeReason).toBe("handshake timeout");
+    expect(t.stats()).toMatchObject({ handshakeTimeouts: 1, clients: 0, closedDisconnects: 0 });
+  });
+
+  test("a client that keeps sending after its handshake is cut off past the bound, as on the TCP port", async () => {
+    const t = serve({ wsPort: 0 });
+    const flooder = await wsUser(t, 1);
+    const chunk = "x".repeat(16 * 1024);
+    for (let sent = 0; sent <= MAX_IGNORED_BYTES; sent += chunk.length) flooder.send(chunk);
+    expect(await flooder.closedWith()).toBe(CLOSE_POLICY);
+    expect(flooder.closeReason).toBe("flooding");
+    expect(t.stats()).toMatchObject({ floodDisconnects: 1, clients: 0 });
   });
 
   test("--max-clients counts TCP and WebSocket connections together; a WebSocket client over it is closed with 1013", async () => {
