@@ -2,16 +2,19 @@
  * Headless Chromium for browser tests, driven over the DevTools protocol
  * with Bun's own WebSocket client: the system's browser only (Debian's
  * chromium-headless-shell, or chromium), never a downloaded one. Each
- * browser gets a fresh profile directory and runs in a process group of its
- * own, killed by that group's id when the test closes it, and on exit if a
- * test never did (the Debian launchers are shell scripts that do not exec,
- * so the spawned pid alone is not the browser).
+ * browser gets a fresh profile directory. The Debian launchers are shell
+ * scripts that run the browser without exec, so the browser itself is
+ * started when its binary is where Debian puts it; either way it runs in a
+ * process group of its own, killed by that group's id when the test closes
+ * it or the process exits, and it is tracked like every process a test
+ * starts (test/support/processes.ts).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { WAIT_MS, waitFor } from "./net-harness.ts";
+import { spawnTracked } from "./processes.ts";
 
 /** Where Debian puts the browsers: `.ci/run` installs the first when neither is there. */
 export const BROWSERS = ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"];
@@ -29,13 +32,14 @@ const FLAGS = [
   "--remote-debugging-port=0",
 ];
 
-/** The first browser installed; throws (the test fails) when there is none. */
+/** The first browser installed, as the binary its launcher runs when that is there; throws (the test fails) when there is none. */
 export function findBrowser(): string {
   const found = BROWSERS.find((path) => existsSync(path));
   if (found === undefined) {
     throw new Error(`no headless browser: none of ${BROWSERS.join(", ")} exists (apt-get install -y chromium-headless-shell, as .ci/run does)`);
   }
-  return found;
+  const binary = found.replace("/usr/bin/", "/usr/lib/chromium/");
+  return existsSync(binary) ? binary : found;
 }
 
 interface Reply {
@@ -116,7 +120,7 @@ export class Browser {
     const executable = findBrowser();
     const profile = mkdtempSync(join(tmpdir(), "follower-maze-browser-"));
     let stderr = "";
-    const child = Bun.spawn([executable, ...FLAGS, `--user-data-dir=${profile}`, "about:blank"], {
+    const child = spawnTracked([executable, ...FLAGS, `--user-data-dir=${profile}`, "about:blank"], {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
