@@ -12,6 +12,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runCommand, startServer } from "../support/server-process.ts";
+import { builtBinary, pickRuns } from "./bench-args.ts";
 
 const WORKLOADS: Record<string, string[]> = {
   fanout: ["--totalEvents", "1000000", "--concurrencyLevel", "100"],
@@ -24,19 +25,8 @@ const { values: args, positionals } = parseArgs({
   options: { binary: { type: "string" }, simulator: { type: "string" }, rounds: { type: "string", default: "2" } },
   allowPositionals: true,
 });
-const chosen = positionals.length > 0 ? positionals : Object.keys(WORKLOADS);
-const unknown = chosen.filter((name) => !(name in WORKLOADS));
-if (unknown.length > 0) {
-  console.error(`bench:transports: unknown workload ${unknown.join(", ")}; workloads: ${Object.keys(WORKLOADS).join(", ")}`);
-  process.exit(2);
-}
-const ROOT = resolve(import.meta.dir, "../..");
-let binary = args.binary;
-if (binary === undefined) {
-  const build = Bun.spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
-  if (build.exitCode !== 0) process.exit(1);
-  binary = resolve(ROOT, "dist/follower-maze");
-}
+const chosen = pickRuns("bench:transports", positionals, WORKLOADS, Object.keys(WORKLOADS));
+const binary = builtBinary(args.binary);
 const simulator = args.simulator === undefined ? binary : resolve(args.simulator);
 const NOTIFICATIONS_PER_SECOND = /([\d,.]+)( [kM])? notifications\/s/;
 
