@@ -79,7 +79,7 @@ describe("the endpoint", () => {
     expect(head.headers.get("content-type")).toBe(EXPOSITION_CONTENT_TYPE);
     expect(await head.text()).toBe("");
 
-    for (const path of ["/", "/metric", "/metrics/", "/healthz/x", "/constructor"]) {
+    for (const path of ["/index.html", "/metric", "/metrics/", "/healthz/x", "/constructor", "/stats/"]) {
       expect([path, (await fetch(metricsUrl(port, path))).status]).toEqual([path, 404]);
     }
     for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {

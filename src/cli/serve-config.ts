@@ -67,6 +67,7 @@ export function serverConfig(options: ServeOptions, origin: Origin = flagOrigin)
     clientSecret,
     sourceSecret,
     maxClients: options["max-clients"],
+    wsPort: options["ws-port"],
   };
 }
 

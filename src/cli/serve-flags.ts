@@ -14,7 +14,14 @@ export const SERVE_FLAGS = {
   "client-port": { value: "N", help: "port user clients connect to (0: any free port)", default: 9099, parse: port } as Flag<number>,
   "metrics-port": {
     value: "N",
-    help: "HTTP port for /metrics, /healthz and /readyz (0: any free port; off: none)",
+    help: "HTTP port for the status page, /metrics, /healthz, /readyz, /stats, /clients, /sources (0: any free port; off: none)",
+    default: null,
+    parse: portOrOff,
+    shownDefault: "off",
+  } as Flag<number | null>,
+  "ws-port": {
+    value: "N",
+    help: "port user clients connect to over WebSocket, the same contract as --client-port (0: any free port; off: none)",
     default: null,
     parse: portOrOff,
     shownDefault: "off",

@@ -60,11 +60,13 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.
   const where = (port: number, tls: boolean) => `${formatAddress(options.host, port)}${tls ? " (TLS)" : ""}`;
+  const ws =
+    server.wsPort === null ? "" : `, websocket clients on ${server.config.clientTls === null ? "ws" : "wss"}://${formatAddress(options.host, server.wsPort)}`;
   const metrics = server.metricsPort === null ? "" : `, metrics on http://${formatAddress(options.host, server.metricsPort)}`;
   log.announce(
     "info",
     `follower-maze ${VERSION} listening: events on ${where(server.eventPort, server.config.eventTls !== null)}, ` +
-      `clients on ${where(server.clientPort, server.config.clientTls !== null)}${metrics}`,
+      `clients on ${where(server.clientPort, server.config.clientTls !== null)}${ws}${metrics}`,
   );
   return stopped.promise;
 }

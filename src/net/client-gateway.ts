@@ -1,10 +1,12 @@
 import type { Socket, TCPSocketListener } from "bun";
-import { type ClientTokens, TOKEN_HEX_DIGITS, type TokenProblem } from "../auth/client-tokens.ts";
-import { quote } from "../log/quote.ts";
-import { DecimalCursor, MAX_USER_ID, SPACE } from "../protocol/ascii.ts";
+import type { ClientTokens } from "../auth/client-tokens.ts";
+import { DecimalCursor } from "../protocol/ascii.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
 import type { ClientTransport } from "../routing/fan-out.ts";
 import type { Outbox } from "../routing/outbox.ts";
+import type { ClientEntry } from "../status/connections.ts";
+import { readHandshake } from "./client-handshake.ts";
+import type { ClientSlots } from "./client-slots.ts";
 import { Handshake, type Stage, type Timers } from "./handshake.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
@@ -20,11 +22,11 @@ export const MAX_IGNORED_BYTES = 64 * 1024;
 
 export type RejectReason = "bad handshake" | "bad token" | "handshake timeout" | "TLS handshake failed";
 
-/** Where joined clients go: the fan-out, by user id. */
+/** Where joined clients go, whatever their transport: the fan-out, by user id. */
 export interface ClientRegistry {
-  connect(userId: number, transport: ClientConnection): Outbox<ClientConnection>;
-  disconnect(outbox: Outbox<ClientConnection>): void;
-  drained(outbox: Outbox<ClientConnection>): void;
+  connect(userId: number, transport: ClientTransport): Outbox<ClientTransport>;
+  disconnect(outbox: Outbox<ClientTransport>): void;
+  drained(outbox: Outbox<ClientTransport>): void;
   readonly queuedBytes: number;
 }
 
@@ -59,9 +61,11 @@ export class ClientCounters {
 }
 
 /** One user-client connection: waiting for its handshake line, then only receiving. */
-export class ClientConnection implements LineSink, ClientTransport {
-  outbox: Outbox<ClientConnection> | null = null;
+export class ClientConnection implements LineSink, ClientTransport, ClientEntry {
+  outbox: Outbox<ClientTransport> | null = null;
   userId = -1;
+  readonly transport = "tcp";
+  readonly since = Date.now();
   readonly framer: LineFramer;
   readonly handshake: Handshake;
   /** Bytes received since the handshake, all ignored. */
@@ -77,6 +81,14 @@ export class ClientConnection implements LineSink, ClientTransport {
     this.handshake = new Handshake(options.tls !== null, true, options.timers, options.handshakeTimeoutMs, (stage) =>
       gateway.timedOut(this, stage, options.handshakeTimeoutMs),
     );
+  }
+
+  get queuedBytes(): number {
+    return this.outbox?.queuedBytes ?? 0;
+  }
+
+  get notifications(): number {
+    return this.outbox?.notifications ?? 0;
   }
 
   write(data: Uint8Array, byteOffset: number, byteLength: number): number {
@@ -101,28 +113,9 @@ export class ClientConnection implements LineSink, ClientTransport {
   /** The handshake: `<userId>`, or `<userId> <token>` when the gateway checks tokens. */
   line(buf: Uint8Array, start: number, end: number): void {
     if (this.handshake.stage !== "first line") return;
-    const tokens = this.gateway.tokens;
-    const cursor = this.gateway.cursor;
-    if (tokens === null) {
-      const userId = cursor.scan(buf, start, end, -1, MAX_USER_ID);
-      if (userId < 0) this.gateway.reject(this, "bad handshake", `first line ${quote(buf.subarray(start, end), 40)} is not a user id`);
-      else this.gateway.admit(this, userId);
-      return;
-    }
-    const userId = cursor.scan(buf, start, end, SPACE, MAX_USER_ID);
-    if (userId < 0) {
-      // Only the id field is shown: the rest of the line may be a token, even a valid one.
-      const idEnd = buf.subarray(start, end).indexOf(SPACE);
-      this.gateway.reject(
-        this,
-        "bad handshake",
-        `first line does not start with a user id: ${quote(buf.subarray(start, idEnd < 0 ? end : start + idEnd), 40)}`,
-      );
-      return;
-    }
-    const problem = tokens.check(userId, buf, cursor.end < end ? cursor.end + 1 : end, end);
-    if (problem === null) this.gateway.admit(this, userId);
-    else this.gateway.reject(this, "bad token", `${TOKEN_PROBLEMS[problem]} for user ${userId}`);
+    const verdict = readHandshake(buf, start, end, this.gateway.tokens, this.gateway.cursor);
+    if ("problem" in verdict) this.gateway.reject(this, verdict.problem, verdict.detail);
+    else this.gateway.admit(this, verdict.userId);
   }
 
   oversized(length: number): void {
@@ -131,17 +124,12 @@ export class ClientConnection implements LineSink, ClientTransport {
   }
 }
 
-const REJECT_COUNTERS: Record<RejectReason, "badHandshakes" | "badTokens" | "handshakeTimeouts" | "tlsFailures"> = {
+/** The counter each rejection bumps, on either client port. */
+export const REJECT_COUNTERS: Record<RejectReason, "badHandshakes" | "badTokens" | "handshakeTimeouts" | "tlsFailures"> = {
   "bad handshake": "badHandshakes",
   "bad token": "badTokens",
   "handshake timeout": "handshakeTimeouts",
   "TLS handshake failed": "tlsFailures",
-};
-
-const TOKEN_PROBLEMS: Record<TokenProblem, string> = {
-  missing: "no token",
-  malformed: `token is not ${TOKEN_HEX_DIGITS} hex digits`,
-  wrong: "wrong token",
 };
 
 export interface ClientGatewayOptions {
@@ -152,8 +140,8 @@ export interface ClientGatewayOptions {
   tls: TlsCredentials | null;
   /** When set, the handshake must carry the user's token. */
   tokens: ClientTokens | null;
-  /** Open connections at most, those still in their handshake included; 0 is no limit. */
-  maxClients: number;
+  /** --max-clients, shared with the WebSocket port: connections open at once, those still in their handshake included. */
+  slots: ClientSlots;
   timers: Timers;
 }
 
@@ -170,7 +158,6 @@ export class ClientGateway {
   readonly cursor = new DecimalCursor();
   private readonly listener: TCPSocketListener<ClientConnection>;
   private readonly sockets = new Set<ClientSocket>();
-  private readonly maxClients: number;
   /** Set while {@link flushed} waits. */
   private onFlushed: (() => void) | null = null;
 
@@ -180,7 +167,6 @@ export class ClientGateway {
     private readonly hooks: ClientHooks,
   ) {
     this.tokens = options.tokens;
-    this.maxClients = options.maxClients > 0 ? options.maxClients : Infinity;
     this.listener = listen<ClientConnection>("client", options.host, options.port, options.tls, {
       open: (socket) => this.opened(socket),
       // A connection refused by --max-clients has no data: whatever it sends or takes is nobody's business.
@@ -209,6 +195,16 @@ export class ClientGateway {
 
   get port(): number {
     return this.listener.port;
+  }
+
+  /** Open connections, including those still owing their handshake. */
+  get connected(): number {
+    return this.sockets.size;
+  }
+
+  /** Every open connection, oldest first (a Set keeps insertion order), handshakes included. */
+  *connections(): IterableIterator<ClientEntry> {
+    for (const socket of this.sockets) yield socket.data;
   }
 
   admit(connection: ClientConnection, userId: number): void {
@@ -279,17 +275,21 @@ export class ClientGateway {
     this.listener.stop(true);
   }
 
-  /** Nothing is owed any more (a socket took the last bytes, or the last backed-up client left): shutdown can end. */
-  private checkFlushed(): void {
+  /**
+   * Nothing is owed any more (a socket took the last bytes, or the last
+   * backed-up client left): shutdown can end. The WebSocket port calls it
+   * too, since the total it checks covers every transport.
+   */
+  checkFlushed(): void {
     if (this.onFlushed !== null && this.registry.queuedBytes === 0) this.onFlushed();
   }
 
   private opened(socket: ClientSocket): void {
     const remote = formatAddress(socket.remoteAddress, socket.remotePort);
     // Before anything is allocated for it: the limit is what bounds memory held by connections.
-    if (this.sockets.size >= this.maxClients) {
+    if (!this.options.slots.take()) {
       this.counters.refused++;
-      this.hooks.refused(remote, this.maxClients);
+      this.hooks.refused(remote, this.options.slots.limit);
       socket.end();
       return;
     }
@@ -304,6 +304,7 @@ export class ClientGateway {
 
   private closed(socket: ClientSocket): void {
     if (!this.sockets.delete(socket)) return;
+    this.options.slots.release();
     const connection = socket.data;
     const stage = connection.handshake.close();
     if (stage === "tls") {

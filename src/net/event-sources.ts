@@ -1,6 +1,7 @@
 import type { Socket, TCPSocketListener } from "bun";
 import type { SourceSecret } from "../auth/source-secret.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
+import type { SourceEntry } from "../status/connections.ts";
 import { Handshake, type Stage, type Timers } from "./handshake.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
@@ -8,6 +9,8 @@ import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 export interface SourcePipeline extends LineSink {
   /** Frames `chunk` with `framer` (whose lines come back to this sink) and ends the cycle; returns whether reading should pause. */
   read(framer: LineFramer, chunk: Uint8Array): boolean;
+  /** Lines counted so far, over all sources: the difference across a read is that source's. */
+  readonly counters: { readonly lines: number };
 }
 
 /** What the event-source side tells the rest of the server: logging only; the counters are its own. */
@@ -55,9 +58,12 @@ export interface EventSourceOptions {
  * the framer's sink, checks the first line and redirects the framer to the
  * real sink, so the lines of an authenticated source cost nothing extra.
  */
-class SourceConnection implements LineSink {
+class SourceConnection implements LineSink, SourceEntry {
   readonly framer: LineFramer;
   readonly handshake: Handshake;
+  readonly since = Date.now();
+  lines = 0;
+  bytes = 0;
 
   constructor(
     readonly socket: Socket<SourceConnection>,
@@ -71,6 +77,10 @@ class SourceConnection implements LineSink {
     this.handshake = new Handshake(options.tls !== null, secret !== null, options.timers, options.handshakeTimeoutMs, (stage) =>
       sources.timedOut(this, stage, options.handshakeTimeoutMs),
     );
+  }
+
+  get state(): string {
+    return SHOWN_STAGES[this.handshake.stage];
   }
 
   line(buf: Uint8Array, start: number, end: number): void {
@@ -94,6 +104,9 @@ class SourceConnection implements LineSink {
     else if (stage === "first line") this.sources.reject(this, `first line of ${length} bytes is not AUTH with the source secret`);
   }
 }
+
+/** How /sources names each stage. */
+const SHOWN_STAGES: Record<Stage, string> = { tls: "tls handshake", "first line": "awaiting auth", open: "open", closed: "closed" };
 
 /** A failure at each stage of the way in, as a reason: chosen by stage, never by comparing text. */
 const REASON_AT: Record<"tls" | "first line", SourceRejectReason> = { tls: "TLS handshake failed", "first line": "not authenticated" };
@@ -140,7 +153,11 @@ export class EventSources {
         else if (connection.handshake.secured()) this.opened(connection);
       },
       data: (socket, chunk: Uint8Array) => {
-        this.flow(pipeline.read(socket.data.framer, chunk));
+        const connection = socket.data;
+        const linesBefore = pipeline.counters.lines;
+        this.flow(pipeline.read(connection.framer, chunk));
+        connection.lines += pipeline.counters.lines - linesBefore;
+        connection.bytes += chunk.length;
         if (this.paused) socket.pause();
       },
       close: (socket) => {
@@ -174,6 +191,16 @@ export class EventSources {
 
   get isPaused(): boolean {
     return this.paused;
+  }
+
+  /** Connections, those still authenticating included. */
+  get count(): number {
+    return this.sockets.size;
+  }
+
+  /** Every connection, oldest first (a Set keeps insertion order), those still authenticating included. */
+  *connections(): IterableIterator<SourceEntry> {
+    for (const socket of this.sockets) yield socket.data;
   }
 
   /**

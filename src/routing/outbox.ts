@@ -47,6 +47,8 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
   /** Positions in ClientDirectory's lists, for O(1) removal; -1 when not listed. */
   allPosition = -1;
   userPosition = -1;
+  /** Notifications queued here since the connection opened: one bump per append, read only by /clients. */
+  notifications = 0;
 
   constructor(
     /** Dense user index (UserIndex) this connection receives for. */
@@ -144,6 +146,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     buf[end] = CR;
     buf[end + 1] = LF;
     this.tail = end + 2;
+    this.notifications++;
     this.markDirty();
   }
 

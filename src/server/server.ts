@@ -5,13 +5,19 @@ import type { Logger } from "../log/logger.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY, renderServerMetrics } from "../metrics/server-metrics.ts";
 import { type ServerStats, StatsReporter } from "../metrics/server-stats.ts";
-import { type ClientConnection, ClientGateway } from "../net/client-gateway.ts";
+import { ClientGateway, type ClientGatewayOptions } from "../net/client-gateway.ts";
+import { ClientSlots } from "../net/client-slots.ts";
 import { EventSources } from "../net/event-sources.ts";
 import { SYSTEM_TIMERS, type Timers } from "../net/handshake.ts";
 import type { TlsCredentials } from "../net/listen.ts";
-import { MetricsEndpoint } from "../net/metrics-endpoint.ts";
+import { type Connections, MetricsEndpoint } from "../net/metrics-endpoint.ts";
+import { WsGateway } from "../net/ws-gateway.ts";
 import { GapWatch } from "../ordering/gap-watch.ts";
 import { FanOut } from "../routing/fan-out.ts";
+import type { ClientEntry } from "../status/connections.ts";
+import { StatusHistory } from "../status/status-history.ts";
+import { statusReport } from "../status/status-report.ts";
+import { VERSION } from "../version.ts";
 import { clientLog, engineLog, reportFailure, sourceLog } from "./operator-log.ts";
 
 export interface ServerConfig {
@@ -37,9 +43,11 @@ export interface ServerConfig {
   clientSecret: string | null;
   /** Event sources must first send `AUTH <secret>`; null: every source is trusted. */
   sourceSecret: string | null;
-  /** Client connections open at once, handshakes included; 0 is no limit. */
+  /** Client connections open at once, handshakes included, over TCP and WebSocket together; 0 is no limit. */
   maxClients: number;
-  /** Port of the HTTP endpoint for /metrics, /healthz and /readyz; null for none. */
+  /** Port serving user clients over WebSocket (over TLS with `clientTls`); null for none. */
+  wsPort: number | null;
+  /** Port of the HTTP endpoint (status page, /metrics, /healthz, /readyz, /stats, /clients, /sources); null for none. */
   metricsPort: number | null;
 }
 
@@ -51,6 +59,10 @@ export interface ServerTiming {
 
 const SYSTEM_TIMING: ServerTiming = { clock: () => performance.now(), timers: SYSTEM_TIMERS };
 
+/** The status page's charts: a sample a second, for the last five minutes. */
+const STATUS_SAMPLE_MS = 1000;
+const STATUS_SAMPLES = 301;
+
 /**
  * The wiring, and nothing else: the event port feeds the sequencer (Engine),
  * which feeds the fan-out through the ordered event stream, which writes to
@@ -59,13 +71,16 @@ const SYSTEM_TIMING: ServerTiming = { clock: () => performance.now(), timers: SY
  */
 export class Server {
   private readonly engine: Engine;
-  private readonly fanOut: FanOut<ClientConnection>;
+  private readonly fanOut: FanOut;
   private readonly sources: EventSources;
   private readonly gateway: ClientGateway;
+  private readonly ws: WsGateway | null;
   private readonly endpoint: MetricsEndpoint | null;
   private readonly intervals: ReturnType<typeof setInterval>[] = [];
   /** Seconds from reading each event to writing its notifications. */
   private readonly deliveryLatency = new Histogram(DELIVERY_LATENCY.buckets);
+  private readonly startedAt = Date.now();
+  private readonly history = new StatusHistory(STATUS_SAMPLES, this.deliveryLatency.counts.length);
   private closing: Promise<boolean> | null = null;
 
   constructor(
@@ -93,23 +108,37 @@ export class Server {
       engine,
       sourceLog(log, () => `${engine.pending} events held, waiting for seq ${engine.next}`),
     );
+    const clientOptions: ClientGatewayOptions = {
+      host: config.host,
+      port: config.clientPort,
+      maxLineBytes: config.maxLineBytes,
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      tls: config.clientTls,
+      tokens: config.clientSecret === null ? null : new ClientTokens(config.clientSecret),
+      // One --max-clients over both client ports.
+      slots: new ClientSlots(config.maxClients),
+      timers: timing.timers,
+    };
+    const clientHooks = clientLog(log);
     try {
-      this.gateway = new ClientGateway(
-        {
-          host: config.host,
-          port: config.clientPort,
-          maxLineBytes: config.maxLineBytes,
-          handshakeTimeoutMs: config.handshakeTimeoutMs,
-          tls: config.clientTls,
-          tokens: config.clientSecret === null ? null : new ClientTokens(config.clientSecret),
-          maxClients: config.maxClients,
-          timers: timing.timers,
-        },
-        this.fanOut,
-        clientLog(log),
-      );
+      this.gateway = new ClientGateway(clientOptions, this.fanOut, clientHooks);
     } catch (error) {
       this.sources.close();
+      throw error;
+    }
+    const gateway = this.gateway;
+    try {
+      this.ws =
+        config.wsPort === null
+          ? null
+          : new WsGateway({ ...clientOptions, port: config.wsPort }, this.fanOut, {
+              counters: gateway.counters,
+              hooks: clientHooks,
+              settled: () => gateway.checkFlushed(),
+            });
+    } catch (error) {
+      this.sources.close();
+      gateway.closeAll();
       throw error;
     }
     try {
@@ -118,16 +147,31 @@ export class Server {
           ? null
           : new MetricsEndpoint(config.host, config.metricsPort, {
               metrics: () => renderServerMetrics(this.stats(), this.deliveryLatency),
+              status: () =>
+                statusReport({
+                  version: VERSION,
+                  startedAt: this.startedAt,
+                  now: Date.now(),
+                  stats: this.stats(),
+                  deliveryLatency: this.deliveryLatency,
+                  history: this.history,
+                  sampleIntervalMs: STATUS_SAMPLE_MS,
+                }),
+              clients: () => this.clientConnections(),
+              sources: () => ({ total: this.sources.count, entries: this.sources.connections() }),
+              sourcesPaused: () => this.sources.isPaused,
               ready: () => this.ready,
               failed: (error) => reportFailure(this.log, "metrics endpoint", error),
             });
     } catch (error) {
       this.sources.close();
       this.gateway.closeAll();
+      this.ws?.closeAll();
       throw error;
     }
     if (config.gapTimeoutMs > 0) this.watchGaps(new GapWatch(config.gapTimeoutMs));
     if (config.statsIntervalMs > 0) this.reportEvery(config.statsIntervalMs);
+    if (this.endpoint !== null) this.sampleHistory();
   }
 
   get eventPort(): number {
@@ -136,6 +180,11 @@ export class Server {
 
   get clientPort(): number {
     return this.gateway.port;
+  }
+
+  /** The WebSocket client port, or null when there is none. */
+  get wsPort(): number | null {
+    return this.ws?.port ?? null;
   }
 
   /** The metrics port, or null when there is no metrics endpoint. */
@@ -197,9 +246,12 @@ export class Server {
     for (const timer of this.intervals) clearInterval(timer);
     this.sources.close();
     this.gateway.stopAccepting();
+    this.ws?.stopAccepting();
     this.fanOut.flush();
+    // Over every transport: the WebSocket port tells the gateway when its clients drain or leave.
     const flushed = await this.gateway.flushed(deadlineMs);
     this.gateway.closeAll();
+    this.ws?.closeAll();
     // Last, so /readyz can say "shutting down" until the very end.
     this.endpoint?.stop();
     return flushed;
@@ -213,6 +265,32 @@ export class Server {
         this.sources.flow(engine.full);
       }
     });
+  }
+
+  /** For /clients: the TCP connections, then the WebSocket ones, each oldest first. */
+  private clientConnections(): Connections<ClientEntry> {
+    const tcp = this.gateway;
+    const ws = this.ws;
+    return {
+      total: tcp.connected + (ws?.connected ?? 0),
+      entries: (function* () {
+        yield* tcp.connections();
+        if (ws !== null) yield* ws.connections();
+      })(),
+    };
+  }
+
+  private sampleHistory(): void {
+    const counters = this.engine.counters;
+    const sample = () =>
+      this.history.record(Date.now(), {
+        received: counters.lines,
+        applied: counters.applied,
+        notifications: this.fanOut.notifications,
+        latency: this.deliveryLatency.counts,
+      });
+    sample();
+    this.every(STATUS_SAMPLE_MS, sample);
   }
 
   private reportEvery(intervalMs: number): void {

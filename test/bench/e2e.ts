@@ -13,10 +13,10 @@
  * baseline (see latency-paired.ts); it is not one of the runs done by default.
  */
 
-import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { errorMessage } from "../../src/errors.ts";
 import { runSimulate, startServer } from "../support/server-process.ts";
+import { builtBinary, pickRuns } from "./bench-args.ts";
 import { latencyPaired } from "./latency-paired.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */
@@ -64,20 +64,8 @@ if (args.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const chosen = positionals.length > 0 ? positionals : ALL;
-const unknown = chosen.filter((name) => !(name in RUNS) && name !== PAIRED);
-if (unknown.length > 0) {
-  console.error(`bench:e2e: unknown run ${unknown.join(", ")}; runs: ${[...Object.keys(RUNS), PAIRED].join(", ")}`);
-  process.exit(2);
-}
-
-const ROOT = resolve(import.meta.dir, "../..");
-let binary = args.binary;
-if (binary === undefined) {
-  const build = Bun.spawnSync([process.execPath, "build.ts"], { cwd: ROOT, stdout: "inherit", stderr: "inherit" });
-  if (build.exitCode !== 0) process.exit(1);
-  binary = resolve(ROOT, "dist/follower-maze");
-}
+const chosen = pickRuns("bench:e2e", positionals, { ...RUNS, [PAIRED]: true }, ALL);
+const binary = builtBinary(args.binary);
 
 let failed = 0;
 for (const name of chosen) {

@@ -235,6 +235,7 @@ export const TEST_CONFIG: ServerConfig = {
   clientSecret: null,
   sourceSecret: null,
   maxClients: 0,
+  wsPort: null,
   metricsPort: null,
 };
 

@@ -6,10 +6,11 @@ import { spawnTracked } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 /** The startup line; a port serving TLS is marked " (TLS)". */
-const LISTENING = /listening: events on (\S+):(\d+)(?: \(TLS\))?, clients on (\S+):(\d+)(?: \(TLS\))?(?:, metrics on http:\/\/(\S+):(\d+))?$/;
+const LISTENING =
+  /listening: events on (\S+):(\d+)(?: \(TLS\))?, clients on (\S+):(\d+)(?: \(TLS\))?(?:, websocket clients on wss?:\/\/(\S+):(\d+))?(?:, metrics on http:\/\/(\S+):(\d+))?$/;
 
 /** The ports in the startup line, printed bare or (--log-format json) as the `msg` of a JSON object; null for any other line. */
-function listeningPorts(line: string): { eventPort: number; clientPort: number; metricsPort: number | null } | null {
+function listeningPorts(line: string): { eventPort: number; clientPort: number; wsPort: number | null; metricsPort: number | null } | null {
   let text = line;
   if (line.startsWith("{")) {
     try {
@@ -20,7 +21,8 @@ function listeningPorts(line: string): { eventPort: number; clientPort: number; 
   }
   const match = LISTENING.exec(text);
   if (!match) return null;
-  return { eventPort: Number(match[2]), clientPort: Number(match[4]), metricsPort: match[6] === undefined ? null : Number(match[6]) };
+  const optional = (group: string | undefined) => (group === undefined ? null : Number(group));
+  return { eventPort: Number(match[2]), clientPort: Number(match[4]), wsPort: optional(match[6]), metricsPort: optional(match[8]) };
 }
 
 /** A server running as a child process, on ports the OS picked. */
@@ -28,6 +30,8 @@ export interface ServerProcess {
   pid: number;
   eventPort: number;
   clientPort: number;
+  /** Null unless started with a WebSocket port. */
+  wsPort: number | null;
   /** Null unless started with a metrics port. */
   metricsPort: number | null;
   /** Everything the server wrote to stderr so far. */
@@ -135,7 +139,7 @@ export async function startListening(command: string[], env: Record<string, stri
     }
     ports.reject(new Error(`server exited before listening:\n${text}`));
   })();
-  const { eventPort, clientPort, metricsPort } = await ports.promise;
+  const { eventPort, clientPort, wsPort, metricsPort } = await ports.promise;
 
   let peakRss = 0;
   let rss = 0;
@@ -156,6 +160,7 @@ export async function startListening(command: string[], env: Record<string, stri
     pid: child.pid,
     eventPort,
     clientPort,
+    wsPort,
     metricsPort,
     stderr: () => text,
     sample,
