@@ -3,24 +3,30 @@ import type { FollowGraph } from "./follow-graph.ts";
 
 /**
  * `<prefix>:snapshot`: the follower graph as it stood after sequence number
- * `seq`, little-endian. A 24-byte header (magic "FMS1", 4 bytes of zero, seq
+ * `seq`, little-endian. A 32-byte header (magic "FMS1", 4 bytes of zero, seq
  * as a float64 — sequence numbers go past 2^31 —, the number of followees and
- * the number of edges, as uint32), then per followee with followers its id,
+ * the number of edges as uint32, and the 8 bytes of the epoch it belongs to,
+ * so a reader never pairs it with the stream of another epoch), then per followee with followers its id,
  * its follower count and the followers' ids, all int32: 4 × (2 × followees +
  * edges) bytes, with no per-edge overhead beyond the follower's id.
  */
 const MAGIC = 0x31534d46; // "FMS1"
-const HEADER = 24;
+const HEADER = 32;
+const EPOCH_BYTES = 8;
 
 export interface Snapshot {
   seq: number;
+  /** 16 hex digits (keys.ts randomEpoch). */
+  epoch: string;
   followees: number;
   edges: number;
   /** int32 groups as described above, `followees` of them. */
   body: DataView;
 }
 
-export function encodeSnapshot(seq: number, graph: FollowGraph): Uint8Array {
+export function encodeSnapshot(seq: number, epoch: string, graph: FollowGraph): Uint8Array {
+  const epochBytes = Buffer.from(epoch, "hex");
+  if (epochBytes.length !== EPOCH_BYTES || epochBytes.toString("hex") !== epoch) throw new Error(`epoch ${JSON.stringify(epoch)} is not 16 hex digits`);
   let followees = 0;
   graph.forEachFollowee(() => followees++);
   const edges = graph.edges;
@@ -30,6 +36,7 @@ export function encodeSnapshot(seq: number, graph: FollowGraph): Uint8Array {
   view.setFloat64(8, seq, true);
   view.setUint32(16, followees, true);
   view.setUint32(20, edges, true);
+  bytes.set(epochBytes, 24);
   let at = HEADER;
   graph.forEachFollowee((followee, followers, count) => {
     view.setInt32(at, followee, true);
@@ -59,7 +66,8 @@ export function decodeSnapshot(bytes: Uint8Array): Snapshot {
     counted += count;
     at += 8 + 4 * count;
   }
-  return { seq, followees, edges, body: new DataView(bytes.buffer, bytes.byteOffset + HEADER, bytes.byteLength - HEADER) };
+  const epoch = Buffer.from(bytes.buffer, bytes.byteOffset + 24, EPOCH_BYTES).toString("hex");
+  return { seq, epoch, followees, edges, body: new DataView(bytes.buffer, bytes.byteOffset + HEADER, bytes.byteLength - HEADER) };
 }
 
 /** Replays a snapshot's edges as follow events (from follower to followee), in the order they were written. */
