@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** `requirepass`: clients must AUTH with it. */
   password?: string;
+  /** More `--name value` settings, e.g. a small stream-node-max-entries so that `XTRIM ~` trims at once. */
+  settings?: string[];
 }
 
 /** Every instance not yet destroyed, so a test that ends abruptly still kills its Redis. */
@@ -118,6 +120,7 @@ export class RedisServer {
       "--protected-mode",
       "no",
       ...(this.options.password === undefined ? [] : ["--requirepass", this.options.password]),
+      ...(this.options.settings ?? []),
     ];
     const child = Bun.spawn(args, { cwd: this.dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     this.child = child;

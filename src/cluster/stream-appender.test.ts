@@ -1,0 +1,252 @@
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { RedisServer, stopRedisServers } from "../../test/support/redis-server.ts";
+import { Logger } from "../log/logger.ts";
+import { FOLLOW, NOOP, STATUS, UNFOLLOW } from "../protocol/event-kind.ts";
+import { FollowGraph } from "./follow-graph.ts";
+import { clusterKeys } from "./keys.ts";
+import { Lease, type LeaseLostError } from "./lease.ts";
+import { RedisLink } from "./redis-link.ts";
+import { parseRedisUrl } from "./redis-url.ts";
+import { decodeSnapshot } from "./snapshot.ts";
+import { type AppenderHooks, StreamAppender } from "./stream-appender.ts";
+import { catchUp, StreamCursor, streamTop } from "./stream-reader.ts";
+import { takeOver } from "./takeover.ts";
+
+afterAll(stopRedisServers);
+
+const PIPE = 0x7c;
+const keys = clusterKeys("t");
+const links: RedisLink[] = [];
+afterEach(() => {
+  for (const link of links.splice(0)) link.close();
+});
+
+async function connect(redis: RedisServer): Promise<RedisLink> {
+  const link = await RedisLink.open(parseRedisUrl(redis.url), new Logger("error"), { name: "test", commandTimeoutMs: 2_000, retryMs: 20, maxRetryMs: 100 });
+  links.push(link);
+  return link;
+}
+
+interface Recorded {
+  paused: (string | null)[];
+  snapshots: number[];
+  lost: LeaseLostError[];
+  appended: number;
+  rooms: number;
+}
+
+async function sequencer(redis: RedisServer, snapshotEvery = 1_000_000, maxQueued = 1_000_000) {
+  const link = await connect(redis);
+  const lease = new Lease(link, keys.sequencer, 10_000);
+  expect(await lease.acquire()).toBe(true);
+  const state = await takeOver(link, lease, keys, PIPE, 1);
+  const recorded: Recorded = { paused: [], snapshots: [], lost: [], appended: 0, rooms: 0 };
+  const hooks: AppenderHooks = {
+    appended: (events) => {
+      recorded.appended += events;
+    },
+    room: () => recorded.rooms++,
+    paused: (reason) => recorded.paused.push(reason),
+    redisError: () => {},
+    snapshotted: (seq) => recorded.snapshots.push(seq),
+    leaseLost: (error) => recorded.lost.push(error),
+  };
+  const appender = new StreamAppender(
+    link,
+    lease,
+    keys,
+    state.epoch,
+    state.graph,
+    { top: state.top, snapshot: state.snapshot },
+    maxQueued,
+    {
+      snapshotEvery,
+      maxEntryBytes: 64 * 1024,
+      clock: () => performance.now(),
+    },
+    hooks,
+  );
+  return { link, lease, state, appender, recorded };
+}
+
+/** Feeds `seq|F|from|to`-style events through the appender as the engine would, `perCycle` a cycle. */
+function feed(appender: StreamAppender, from: number, to: number, perCycle: number): void {
+  const encoder = new TextEncoder();
+  for (let seq = from; seq <= to; seq++) {
+    const kind = seq % 7 === 0 ? NOOP : seq % 3 === 0 ? UNFOLLOW : seq % 2 === 0 ? FOLLOW : STATUS;
+    const a = seq % 13;
+    const b = (seq * 7) % 11;
+    const text = kind === NOOP ? "" : kind === FOLLOW ? `${seq}|F|${a}|${b}` : kind === UNFOLLOW ? `${seq}|U|${a}|${b}` : `${seq}|S|${a}`;
+    const line = encoder.encode(`xx${text}yy`);
+    appender.event(seq, kind, a, b, line, 2, line.length - 4);
+    if ((seq - from + 1) % perCycle === 0 || seq === to) appender.flush();
+  }
+}
+
+async function storedLines(link: RedisLink, epoch: string, after: number): Promise<{ lines: string; last: number }> {
+  const cursor = new StreamCursor(epoch, after);
+  let lines = "";
+  await catchUp(link, keys, cursor, 7, (entry) => {
+    lines += entry.lines;
+  });
+  return { lines, last: cursor.last };
+}
+
+function expectedLines(from: number, to: number): string {
+  let text = "";
+  for (let seq = from; seq <= to; seq++) {
+    if (seq % 7 === 0) continue;
+    const a = seq % 13;
+    const b = (seq * 7) % 11;
+    text += `${seq % 3 === 0 ? `${seq}|U|${a}|${b}` : seq % 2 === 0 ? `${seq}|F|${a}|${b}` : `${seq}|S|${a}`}\r\n`;
+  }
+  return text;
+}
+
+describe("takeOver and StreamAppender", () => {
+  test("an empty Redis gets an epoch, the delimiter and an empty snapshot before the first number", async () => {
+    const redis = await RedisServer.start();
+    const { link, state } = await sequencer(redis);
+    expect(state.top).toBe(0);
+    expect(state.snapshot).toBe(0);
+    expect(await link.send("HGETALL", [keys.meta])).toEqual({ epoch: state.epoch, delimiter: "|" });
+    const snapshot = decodeSnapshot((await link.call((client) => client.getBuffer(keys.snapshot))) as Uint8Array);
+    expect(snapshot).toMatchObject({ seq: 0, epoch: state.epoch, edges: 0 });
+  });
+
+  test("appends every number once, in order, lines CRLF-terminated, no-ops and skips covered by the ranges", async () => {
+    const redis = await RedisServer.start();
+    const { link, state, appender, recorded } = await sequencer(redis);
+    feed(appender, 1, 500, 9);
+    appender.skipped(501, 510);
+    appender.flush();
+    await appender.drained();
+    expect(recorded.appended).toBe(510);
+    expect(appender.backlog).toBe(0);
+    expect(await streamTop(link, keys)).toBe(510);
+    const stored = await storedLines(link, state.epoch, 0);
+    expect(stored.last).toBe(510);
+    expect(stored.lines).toBe(expectedLines(1, 500));
+  });
+
+  test("snapshots every N numbers and trims what the previous snapshot covers; a new sequencer rebuilds the same graph", async () => {
+    const redis = await RedisServer.start({ settings: ["--stream-node-max-entries", "1"] });
+    const { link, state, appender, recorded } = await sequencer(redis, 100);
+    feed(appender, 1, 450, 10);
+    await appender.drained();
+    expect(recorded.snapshots).toEqual([100, 200, 300, 400]);
+    const snapshot = decodeSnapshot((await link.call((client) => client.getBuffer(keys.snapshot))) as Uint8Array);
+    expect(snapshot.seq).toBe(400);
+    // Trimmed below the snapshot before the last (300) + 1: what an edge reading snapshot 300 still needs survives.
+    const first = (await link.send("XRANGE", [keys.events, "-", "+", "COUNT", "1"])) as [string, string[]][];
+    expect(first[0]?.[1][1]).toBe("301");
+    await appender.stop();
+    await link.send("DEL", [keys.sequencer]);
+
+    const next = await sequencer(redis, 100);
+    expect(next.state).toMatchObject({ epoch: state.epoch, top: 450, snapshot: 400 });
+    const edges = (graph: FollowGraph) => {
+      const all: string[] = [];
+      graph.forEachFollowee((followee, followers, count) => {
+        for (let i = 0; i < count; i++) all.push(`${followers[i]}>${followee}`);
+      });
+      return all.sort();
+    };
+    expect(edges(next.state.graph)).toEqual(edges(state.graph));
+    expect(next.state.graph.edges).toBeGreaterThan(0);
+  });
+
+  test("Redis killed and restarted with AOF: appending pauses once, resumes, and nothing is lost or doubled", async () => {
+    const redis = await RedisServer.start({ appendonly: true });
+    const { link, state, appender, recorded } = await sequencer(redis, 1_000_000, 200);
+    feed(appender, 1, 100, 10);
+    await appender.drained();
+    redis.kill();
+    feed(appender, 101, 300, 10);
+    expect(appender.full).toBe(true);
+    await redis.restart();
+    await link.whenUp();
+    await appender.drained();
+    feed(appender, 301, 320, 10);
+    await appender.drained();
+    expect(recorded.paused.filter((reason) => reason !== null)).toHaveLength(1);
+    expect(recorded.paused.at(-1)).toBeNull();
+    expect(recorded.rooms).toBe(1);
+    expect(recorded.appended).toBe(320);
+    const stored = await storedLines(link, state.epoch, 0);
+    expect(stored.last).toBe(320);
+    expect(stored.lines).toBe(expectedLines(1, 320));
+  });
+
+  test("an XADD whose reply was lost (Redis frozen past the deadline, then thawed) is found stored, not appended again", async () => {
+    const redis = await RedisServer.start();
+    const link = await RedisLink.open(parseRedisUrl(redis.url), new Logger("error"), { name: "test", commandTimeoutMs: 200, retryMs: 20, maxRetryMs: 100 });
+    links.push(link);
+    const lease = new Lease(link, keys.sequencer, 10_000);
+    expect(await lease.acquire()).toBe(true);
+    const state = await takeOver(link, lease, keys, PIPE, 1);
+    let appended = 0;
+    const appender = new StreamAppender(
+      link,
+      lease,
+      keys,
+      state.epoch,
+      state.graph,
+      { top: 0, snapshot: 0 },
+      1000,
+      {
+        snapshotEvery: 1_000_000,
+        maxEntryBytes: 64 * 1024,
+        clock: () => performance.now(),
+      },
+      {
+        appended: (events) => {
+          appended += events;
+        },
+        room() {},
+        paused() {},
+        redisError() {},
+        snapshotted() {},
+        leaseLost() {},
+      },
+    );
+    process.kill(redis.pid as number, "SIGSTOP");
+    try {
+      feed(appender, 1, 50, 10);
+      await Bun.sleep(400);
+    } finally {
+      process.kill(redis.pid as number, "SIGCONT");
+    }
+    await appender.drained();
+    feed(appender, 51, 60, 10);
+    await appender.drained();
+    expect(appended).toBe(60);
+    const stored = await storedLines(link, state.epoch, 0);
+    expect(stored.last).toBe(60);
+    expect(stored.lines).toBe(expectedLines(1, 60));
+  });
+
+  test("a lost lease stops appending at once and says so", async () => {
+    const redis = await RedisServer.start();
+    const { link, appender, recorded } = await sequencer(redis);
+    feed(appender, 1, 10, 10);
+    await appender.drained();
+    await link.send("SET", [keys.sequencer, "someone else"]);
+    feed(appender, 11, 20, 10);
+    await appender.drained();
+    expect(recorded.lost).toHaveLength(1);
+    expect(await streamTop(link, keys)).toBe(10);
+    feed(appender, 21, 30, 10);
+    await appender.drained();
+    expect(await streamTop(link, keys)).toBe(10);
+  });
+
+  test("a different delimiter than the stream's is refused", async () => {
+    const redis = await RedisServer.start();
+    await sequencer(redis);
+    const link = await connect(redis);
+    const lease = new Lease(link, "other-lease", 10_000);
+    expect(await lease.acquire()).toBe(true);
+    await expect(takeOver(link, lease, keys, 0x2c, 1)).rejects.toThrow('the stream\'s lines use the delimiter "|", not --delimiter ","');
+  });
+});
