@@ -2,7 +2,7 @@ import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { RedisServer, stopRedisServers } from "../../test/support/redis-server.ts";
 import { Logger } from "../log/logger.ts";
 import { FOLLOW, NOOP, STATUS, UNFOLLOW } from "../protocol/event-kind.ts";
-import { FollowGraph } from "./follow-graph.ts";
+import type { FollowGraph } from "./follow-graph.ts";
 import { clusterKeys } from "./keys.ts";
 import { Lease, type LeaseLostError } from "./lease.ts";
 import { RedisLink } from "./redis-link.ts";

@@ -71,6 +71,8 @@ export class StreamAppender {
   private writing = false;
   private stopped = false;
   private wasFull = false;
+  /** Appending is held up by Redis (reported through hooks.paused). */
+  private paused = false;
   private lastSnapshot: number;
   /** What the snapshot before the last covered: the stream is trimmed up to it. */
   private previousSnapshot: number;
@@ -157,7 +159,6 @@ export class StreamAppender {
 
   private async write(): Promise<void> {
     this.writing = true;
-    let pausedFor: string | null = null;
     try {
       while (this.queue.length > 0 && !this.stopped) {
         const taken = this.take();
@@ -175,23 +176,33 @@ export class StreamAppender {
           if (error instanceof LeaseLostError) return this.lostLease(error);
           this.hooks.redisError(error);
           if (error instanceof RedisUnavailableError) {
-            if (pausedFor === null) this.hooks.paused((pausedFor = error.message));
+            this.pause(error.message);
             if (!(await this.backUp())) return;
           } else if (!isAtOrBelowTop(error)) {
             // OOM, LOADING, MISCONF…: Redis is there but cannot take it now; try again shortly.
-            if (pausedFor === null) this.hooks.paused((pausedFor = (error as Error).message));
+            this.pause((error as Error).message);
             await Bun.sleep(200);
           }
           if (!(await this.resync())) return;
           continue;
         }
-        if (pausedFor !== null) this.hooks.paused((pausedFor = null));
+        if (this.paused) {
+          this.paused = false;
+          this.hooks.paused(null);
+        }
         this.confirm(taken);
         if (tail.snapshot !== null) await this.snapshot(tail.last, tail.snapshot);
       }
     } finally {
       this.writing = false;
     }
+  }
+
+  /** Tells of the first failure of an outage only. */
+  private pause(reason: string): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.hooks.paused(reason);
   }
 
   /** How many queued batches go into the next entry: at least one, then up to the size bound, ending at a snapshot. */
