@@ -1,107 +1,14 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { RedisServer, stopRedisServers } from "../../test/support/redis-server.ts";
-import { Logger } from "../log/logger.ts";
-import { FOLLOW, NOOP, STATUS, UNFOLLOW } from "../protocol/event-kind.ts";
-import type { FollowGraph } from "./follow-graph.ts";
-import { clusterKeys } from "./keys.ts";
-import { Lease, type LeaseLostError } from "./lease.ts";
-import { RedisLink } from "./redis-link.ts";
-import { parseRedisUrl } from "./redis-url.ts";
+import { closeLinks, connect, edgesOf, expectedLines, feed, keys, PIPE, sequencer, storedLines } from "../../test/support/stream-fixture.ts";
+import { Lease } from "./lease.ts";
 import { decodeSnapshot } from "./snapshot.ts";
-import { type AppenderHooks, StreamAppender } from "./stream-appender.ts";
-import { catchUp, StreamCursor, streamTop } from "./stream-reader.ts";
+import { StreamAppender } from "./stream-appender.ts";
+import { streamTop } from "./stream-reader.ts";
 import { takeOver } from "./takeover.ts";
 
 afterAll(stopRedisServers);
-
-const PIPE = 0x7c;
-const keys = clusterKeys("t");
-const links: RedisLink[] = [];
-afterEach(() => {
-  for (const link of links.splice(0)) link.close();
-});
-
-async function connect(redis: RedisServer): Promise<RedisLink> {
-  const link = await RedisLink.open(parseRedisUrl(redis.url), new Logger("error"), { name: "test", commandTimeoutMs: 2_000, retryMs: 20, maxRetryMs: 100 });
-  links.push(link);
-  return link;
-}
-
-interface Recorded {
-  paused: (string | null)[];
-  snapshots: number[];
-  lost: LeaseLostError[];
-  appended: number;
-  rooms: number;
-}
-
-async function sequencer(redis: RedisServer, snapshotEvery = 1_000_000, maxQueued = 1_000_000) {
-  const link = await connect(redis);
-  const lease = new Lease(link, keys.sequencer, 10_000);
-  expect(await lease.acquire()).toBe(true);
-  const state = await takeOver(link, lease, keys, PIPE, 1);
-  const recorded: Recorded = { paused: [], snapshots: [], lost: [], appended: 0, rooms: 0 };
-  const hooks: AppenderHooks = {
-    appended: (events) => {
-      recorded.appended += events;
-    },
-    room: () => recorded.rooms++,
-    paused: (reason) => recorded.paused.push(reason),
-    redisError: () => {},
-    snapshotted: (seq) => recorded.snapshots.push(seq),
-    leaseLost: (error) => recorded.lost.push(error),
-  };
-  const appender = new StreamAppender(
-    link,
-    lease,
-    keys,
-    state.epoch,
-    state.graph,
-    { top: state.top, snapshot: state.snapshot },
-    maxQueued,
-    {
-      snapshotEvery,
-      maxEntryBytes: 64 * 1024,
-      clock: () => performance.now(),
-    },
-    hooks,
-  );
-  return { link, lease, state, appender, recorded };
-}
-
-/** Feeds `seq|F|from|to`-style events through the appender as the engine would, `perCycle` a cycle. */
-function feed(appender: StreamAppender, from: number, to: number, perCycle: number): void {
-  const encoder = new TextEncoder();
-  for (let seq = from; seq <= to; seq++) {
-    const kind = seq % 7 === 0 ? NOOP : seq % 3 === 0 ? UNFOLLOW : seq % 2 === 0 ? FOLLOW : STATUS;
-    const a = seq % 13;
-    const b = (seq * 7) % 11;
-    const text = kind === NOOP ? "" : kind === FOLLOW ? `${seq}|F|${a}|${b}` : kind === UNFOLLOW ? `${seq}|U|${a}|${b}` : `${seq}|S|${a}`;
-    const line = encoder.encode(`xx${text}yy`);
-    appender.event(seq, kind, a, b, line, 2, line.length - 4);
-    if ((seq - from + 1) % perCycle === 0 || seq === to) appender.flush();
-  }
-}
-
-async function storedLines(link: RedisLink, epoch: string, after: number): Promise<{ lines: string; last: number }> {
-  const cursor = new StreamCursor(epoch, after);
-  let lines = "";
-  await catchUp(link, keys, cursor, 7, (entry) => {
-    lines += entry.lines;
-  });
-  return { lines, last: cursor.last };
-}
-
-function expectedLines(from: number, to: number): string {
-  let text = "";
-  for (let seq = from; seq <= to; seq++) {
-    if (seq % 7 === 0) continue;
-    const a = seq % 13;
-    const b = (seq * 7) % 11;
-    text += `${seq % 3 === 0 ? `${seq}|U|${a}|${b}` : seq % 2 === 0 ? `${seq}|F|${a}|${b}` : `${seq}|S|${a}`}\r\n`;
-  }
-  return text;
-}
+afterEach(closeLinks);
 
 describe("takeOver and StreamAppender", () => {
   test("an empty Redis gets an epoch, the delimiter and an empty snapshot before the first number", async () => {
@@ -145,14 +52,7 @@ describe("takeOver and StreamAppender", () => {
 
     const next = await sequencer(redis, 100);
     expect(next.state).toMatchObject({ epoch: state.epoch, top: 450, snapshot: 400 });
-    const edges = (graph: FollowGraph) => {
-      const all: string[] = [];
-      graph.forEachFollowee((followee, followers, count) => {
-        for (let i = 0; i < count; i++) all.push(`${followers[i]}>${followee}`);
-      });
-      return all.sort();
-    };
-    expect(edges(next.state.graph)).toEqual(edges(state.graph));
+    expect(edgesOf(next.state.graph)).toEqual(edgesOf(state.graph));
     expect(next.state.graph.edges).toBeGreaterThan(0);
   });
 
@@ -180,8 +80,7 @@ describe("takeOver and StreamAppender", () => {
 
   test("an XADD whose reply was lost (Redis frozen past the deadline, then thawed) is found stored, not appended again", async () => {
     const redis = await RedisServer.start();
-    const link = await RedisLink.open(parseRedisUrl(redis.url), new Logger("error"), { name: "test", commandTimeoutMs: 200, retryMs: 20, maxRetryMs: 100 });
-    links.push(link);
+    const link = await connect(redis, 200);
     const lease = new Lease(link, keys.sequencer, 10_000);
     expect(await lease.acquire()).toBe(true);
     const state = await takeOver(link, lease, keys, PIPE, 1);
