@@ -8,7 +8,9 @@ import type { Socket, SocketHandler } from "bun";
 import { ClientTokens } from "../../src/auth/client-tokens.ts";
 import { AUTH_PREFIX } from "../../src/auth/source-secret.ts";
 import { Logger } from "../../src/log/logger.ts";
-import { Server, type ServerConfig, type ServerStats } from "../../src/net/server.ts";
+import type { ServerStats } from "../../src/metrics/server-stats.ts";
+import { SYSTEM_TIMERS, type Timers } from "../../src/net/handshake.ts";
+import { Server, type ServerConfig } from "../../src/server/server.ts";
 import { ReferenceModel } from "./reference-model.ts";
 
 export const HOST = "127.0.0.1";
@@ -44,9 +46,14 @@ async function connect<T>(port: number, data: T, socket: SocketHandler<T, "buffe
     tls: { ca },
     socket: {
       ...socket,
-      handshake(_, success, authorizationError) {
-        if (success && authorizationError === null) secured.resolve();
-        else secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+      handshake(socket, success, authorizationError) {
+        if (success && authorizationError === null) {
+          secured.resolve();
+          return;
+        }
+        secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+        // A peer that does not trust the server hangs up then and there, as a real client would, rather than leave the connection open.
+        socket.terminate();
       },
       close(closing, error) {
         secured.reject(new Error("closed during the TLS handshake"));
@@ -56,6 +63,38 @@ async function connect<T>(port: number, data: T, socket: SocketHandler<T, "buffe
   });
   await secured.promise;
   return connected;
+}
+
+/**
+ * Timers that fire only when the test says so, so a timeout cannot race the
+ * steps a test takes before it: a handshake the test means to time out is
+ * timed out by {@link fireAll}, never by a slow machine.
+ */
+export class ManualTimers implements Timers {
+  private readonly pending = new Map<number, () => void>();
+  private nextId = 1;
+
+  setTimeout(callback: () => void): number {
+    const id = this.nextId++;
+    this.pending.set(id, callback);
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+
+  /** Timers set and neither cleared nor fired. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Fires every pending timer, as if its time had come. */
+  fireAll(): void {
+    const due = [...this.pending.values()];
+    this.pending.clear();
+    for (const callback of due) callback();
+  }
 }
 
 /** Each line followed by CRLF: how notifications arrive, and how tests send events. */
@@ -243,8 +282,12 @@ export class TestServer {
   private readonly clients: UserClient[] = [];
   private readonly sources: EventSource[] = [];
 
-  constructor(config: Partial<ServerConfig> = {}) {
-    this.server = new Server({ ...TEST_CONFIG, ...config }, new Logger("debug", (line) => this.logs.push(line)));
+  /** `timers`: what the handshake timeouts run on; a test that must not race them passes {@link ManualTimers}. */
+  constructor(config: Partial<ServerConfig> = {}, timers: Timers = SYSTEM_TIMERS) {
+    this.server = new Server({ ...TEST_CONFIG, ...config }, new Logger("debug", (line) => this.logs.push(line)), {
+      clock: () => performance.now(),
+      timers,
+    });
   }
 
   stats(): ServerStats {
