@@ -59,7 +59,7 @@ async function expectDelivered(clients: UserClient[], streams: string[]): Promis
   );
   // Anything more would be a duplicate: give it a moment to show up.
   await Bun.sleep(100);
-  clients.forEach((client, i) => expectStream(client, streams[i] as string));
+  for (const [i, client] of clients.entries()) expectStream(client, streams[i] as string);
 }
 
 async function send(port: number, lines: string[]): Promise<void> {
