@@ -5,7 +5,7 @@
  * checked byte for byte against the reference model.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { type EdgeProcess, sequencerListening, startEdge, startSequencer, stopClusterProcesses } from "./support/cluster-process.ts";
+import { type EdgeProcess, sequencerListening, startEdge, startSequencer, stopClusterProcesses, waitForClients } from "./support/cluster-process.ts";
 import { crlf, EventSource, expectStream, UserClient, waitFor } from "./support/net-harness.ts";
 import { RedisServer, stopRedisServers } from "./support/redis-server.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
@@ -37,8 +37,12 @@ function events(from: number, to: number): string[] {
 }
 
 /** Connects user 1…USERS to `port`; each sends its id. */
-async function connectUsers(port: number, prefix = ""): Promise<UserClient[]> {
-  return Promise.all(Array.from({ length: USERS }, (_, i) => UserClient.connect(port, `${i + 1}\r\n`, { label: `${prefix}user ${i + 1}` })));
+async function connectUsers(edge: EdgeProcess & { metricsPort: number }, prefix = ""): Promise<UserClient[]> {
+  const clients = await Promise.all(
+    Array.from({ length: USERS }, (_, i) => UserClient.connect(edge.clientPort, `${i + 1}\r\n`, { label: `${prefix}user ${i + 1}` })),
+  );
+  await waitForClients(edge.metricsPort, USERS);
+  return clients;
 }
 
 /** What a server sends each user, connected after `before` was applied, for `after`. */
@@ -85,8 +89,7 @@ describe("cluster: sequencer + edges", () => {
       const redis = await RedisServer.start();
       const sequencer = await startSequencer(redis.url);
       const edges = await Promise.all([startEdge(redis.url), startEdge(redis.url)]);
-      const clients = await Promise.all(edges.map((edge, i) => connectUsers(edge.clientPort, `edge ${i} `)));
-      await Bun.sleep(100);
+      const clients = await Promise.all(edges.map((edge, i) => connectUsers(edge, `edge ${i} `)));
       const all = events(1, 2_000);
       await send(sequencer.eventPort, all);
       const streams = expected([], all);
@@ -100,15 +103,14 @@ describe("cluster: sequencer + edges", () => {
     async () => {
       const redis = await RedisServer.start();
       const sequencer = await startSequencer(redis.url, ["--snapshot-every", "1000"]);
-      let edge: EdgeProcess = await startEdge(redis.url);
+      let edge = await startEdge(redis.url);
       const before = events(1, 2_500);
       await send(sequencer.eventPort, before);
       edge.process.kill("SIGKILL");
       await edge.process.exited;
-      edge = await startEdge(redis.url, ["--metrics-port", "0"]);
+      edge = await startEdge(redis.url);
       await waitFor(async () => (await metric(edge.metricsPort, "follower_maze_edge_applied_sequence_number")) === 2_500, "the edge to catch up", SLOW_MS);
-      const clients = await connectUsers(edge.clientPort);
-      await Bun.sleep(100);
+      const clients = await connectUsers(edge);
       const after = events(2_501, 3_000);
       await send(sequencer.eventPort, after);
       await expectDelivered(clients, expected(before, after));
@@ -122,8 +124,7 @@ describe("cluster: sequencer + edges", () => {
       const redis = await RedisServer.start();
       let sequencer = await startSequencer(redis.url, ["--metrics-port", "0"]);
       const edge = await startEdge(redis.url);
-      const clients = await connectUsers(edge.clientPort);
-      await Bun.sleep(100);
+      const clients = await connectUsers(edge);
       const all = events(1, 3_000);
       await send(sequencer.eventPort, all.slice(0, 1_800));
       await waitFor(async () => (await metric(sequencer.metricsPort, "follower_maze_stream_last_sequence_number")) === 1_800, "1800 stored", SLOW_MS);
@@ -144,9 +145,8 @@ describe("cluster: sequencer + edges", () => {
       const redis = await RedisServer.start();
       const first = await startSequencer(redis.url);
       const standby = startSequencer(redis.url);
-      const edge = await startEdge(redis.url, ["--metrics-port", "0"]);
-      const clients = await connectUsers(edge.clientPort);
-      await Bun.sleep(100);
+      const edge = await startEdge(redis.url);
+      const clients = await connectUsers(edge);
       const all = events(1, 1_000);
       await send(first.eventPort, all.slice(0, 600));
       await waitFor(async () => (await metric(edge.metricsPort, "follower_maze_edge_applied_sequence_number")) === 600, "600 applied", SLOW_MS);
@@ -165,8 +165,7 @@ describe("cluster: sequencer + edges", () => {
       const redis = await RedisServer.start();
       const sequencer = await startSequencer(redis.url);
       const edge = await startEdge(redis.url);
-      const clients = await connectUsers(edge.clientPort);
-      await Bun.sleep(100);
+      const clients = await connectUsers(edge);
       await send(sequencer.eventPort, events(1, 100));
       await waitFor(() => clients.some((client) => client.received.includes("100|") || client.received.includes("99|")), "the first events delivered", SLOW_MS);
       const flusher = await runRedis(redis, ["FLUSHALL"]);
@@ -176,8 +175,7 @@ describe("cluster: sequencer + edges", () => {
       // The sequencer lost its lease with the flush, takes it again and starts a new epoch from the beginning.
       const again = await sequencerListening(sequencer.process, 1);
       await edge.process.waitFor(/clients welcome again/, SLOW_MS);
-      const fresh = await connectUsers(edge.clientPort, "again ");
-      await Bun.sleep(100);
+      const fresh = await connectUsers(edge, "again ");
       const all = events(1, 500);
       await send(again.eventPort, all);
       await expectDelivered(fresh, expected([], all));
@@ -190,9 +188,8 @@ describe("cluster: sequencer + edges", () => {
     async () => {
       const redis = await RedisServer.start({ appendonly: true });
       const sequencer = await startSequencer(redis.url, ["--metrics-port", "0", "--max-pending", "1000"]);
-      const edge = await startEdge(redis.url, ["--metrics-port", "0"]);
-      const clients = await connectUsers(edge.clientPort);
-      await Bun.sleep(100);
+      const edge = await startEdge(redis.url);
+      const clients = await connectUsers(edge);
       const all = events(1, 20_000);
       await send(sequencer.eventPort, all.slice(0, 500));
       await waitFor(async () => (await metric(edge.metricsPort, "follower_maze_edge_applied_sequence_number")) === 500, "500 applied", SLOW_MS);
@@ -220,9 +217,8 @@ describe("cluster: sequencer + edges", () => {
     async () => {
       const redis = await RedisServer.start({ settings: ["--stream-node-max-entries", "1"] });
       const sequencer = await startSequencer(redis.url, ["--snapshot-every", "1000"]);
-      const edge = await startEdge(redis.url, ["--metrics-port", "0"]);
-      const clients = await connectUsers(edge.clientPort);
-      await Bun.sleep(100);
+      const edge = await startEdge(redis.url);
+      const clients = await connectUsers(edge);
       await send(sequencer.eventPort, events(1, 200));
       await waitFor(async () => (await metric(edge.metricsPort, "follower_maze_edge_applied_sequence_number")) === 200, "200 applied", SLOW_MS);
       edge.process.kill("SIGSTOP");

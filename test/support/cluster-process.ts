@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { waitFor } from "./net-harness.ts";
+import { scrape } from "./scrape.ts";
 import { childEnv, followerMaze } from "./server-process.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -127,9 +129,18 @@ export async function sequencerListening(child: ClusterProcess, after = 0): Prom
   }
 }
 
-/** Resolves once the edge has caught up and listens. */
-export async function startEdge(redisUrl: string, extra: string[] = [], env: Record<string, string> = {}): Promise<EdgeProcess> {
-  const child = ClusterProcess.spawn(["edge", "--redis", redisUrl, "--client-port", "0", ...extra], env);
+/** Resolves once the edge has caught up and listens (with a metrics port, for {@link waitForClients}). */
+export async function startEdge(redisUrl: string, extra: string[] = [], env: Record<string, string> = {}): Promise<EdgeProcess & { metricsPort: number }> {
+  const child = ClusterProcess.spawn(["edge", "--redis", redisUrl, "--client-port", "0", "--metrics-port", "0", ...extra], env);
   const line = (await child.waitFor(/edge listening: clients on [^\n]*/))[0];
-  return { process: child, clientPort: Number(PORT.exec(line.split("clients on ")[1] as string)?.[1]), metricsPort: metricsPortIn(line) };
+  return { process: child, clientPort: Number(PORT.exec(line.split("clients on ")[1] as string)?.[1]), metricsPort: metricsPortIn(line) as number };
+}
+
+/** Waits until the server behind `metricsPort` has `count` clients past their handshake: from then on they get every event. */
+export async function waitForClients(metricsPort: number, count: number): Promise<void> {
+  await waitFor(
+    async () => (await scrape(metricsPort))("follower_maze_connected_clients") === count,
+    `${count} clients connected on the server with metrics port ${metricsPort}`,
+    15_000,
+  );
 }
