@@ -5,6 +5,7 @@
  * clients, p99 latency at --rate 20000, and Redis's memory after 1M and
  * after 10M events (flat, because the sequencer trims behind its snapshots).
  */
+import { readFileSync } from "node:fs";
 import { type EdgeProcess, type SequencerProcess, startEdge, startSequencer, stopClusterProcesses } from "../support/cluster-process.ts";
 import { RedisServer } from "../support/redis-server.ts";
 import { runCommand, runSimulate, startServer } from "../support/server-process.ts";
@@ -13,6 +14,24 @@ const QUIET = ["--log-level", "warn", "--stats-interval", "0"];
 const THROUGHPUT = ["--totalEvents", "1000000", "--concurrencyLevel", "100"];
 const LATENCY = ["--totalEvents", "200000", "--concurrencyLevel", "100", "--rate", "20000"];
 const TEN_MILLION = ["--totalEvents", "10000000", "--concurrencyLevel", "100"];
+
+/** User + system CPU seconds of a running process, from /proc (0 once it is gone). */
+function cpuSeconds(pid: number | null): number {
+  if (pid === null) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function metricValue(port: number | null, name: string): Promise<number> {
+  if (port === null) return Number.NaN;
+  const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const line = page.split("\n").find((row) => row.startsWith(`${name} `));
+  return line === undefined ? Number.NaN : Number(line.split(" ")[1]);
+}
 
 /** The simulator's summary line: events/s and the latency percentiles. */
 function summary(stdout: string): string {
@@ -82,8 +101,27 @@ export async function clusterBenchmark(binary: string): Promise<number> {
     console.log(`cluster (Redis + sequencer + 3 edges) against serve, simulate ${THROUGHPUT.join(" ")}:`);
     report("serve", await serveRun(binary, THROUGHPUT));
     let cluster = await fresh();
+    const before = [cpuSeconds(cluster.sequencer.process.pid), cpuSeconds(redis.pid), ...cluster.edges.map((edge) => cpuSeconds(edge.process.pid))];
     report("cluster", await clusterRun(binary, cluster.sequencer, cluster.edges, THROUGHPUT));
+    const after = [cpuSeconds(cluster.sequencer.process.pid), cpuSeconds(redis.pid), ...cluster.edges.map((edge) => cpuSeconds(edge.process.pid))];
+    const used = after.map((value, i) => value - (before[i] as number));
+    const entries = await metricValue(cluster.edges[0]?.metricsPort ?? null, "follower_maze_edge_entries_total");
+    const notifications = (await Promise.all(cluster.edges.map((edge) => metricValue(edge.metricsPort, "follower_maze_notifications_total")))).reduce(
+      (a, b) => a + b,
+      0,
+    );
+    const edgeCpu = used.slice(2).reduce((a, b) => a + b, 0);
+    const events = 1_000_000;
     console.log(`  Redis after 1M events: ${await redisMemory(redis)}`);
+    console.log(
+      `  CPU: sequencer ${used[0]?.toFixed(2)} s (${(((used[0] as number) / events) * 1e6).toFixed(2)} µs/event); Redis ${used[1]?.toFixed(2)} s for ${entries} entries ` +
+        `(${(((used[1] as number) / entries) * 1e6).toFixed(1)} µs/entry, ${(events / entries).toFixed(0)} events/entry); ` +
+        `edges ${used
+          .slice(2)
+          .map((value) => value.toFixed(2))
+          .join(" + ")} s for ${events} events each and ${notifications} notifications in all ` +
+        `(${((edgeCpu / (3 * events)) * 1e6).toFixed(2)} µs/event/edge incl. ${(notifications / (3 * events)).toFixed(2)} notifications)`,
+    );
     console.log(`latency, simulate ${LATENCY.join(" ")}:`);
     report("serve", await serveRun(binary, LATENCY));
     cluster = await fresh();
