@@ -5,11 +5,16 @@
  * checked byte for byte against the reference model.
  */
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { type EdgeProcess, sequencerListening, startEdge, startSequencer, stopClusterProcesses, waitForClients } from "./support/cluster-process.ts";
 import { crlf, EventSource, expectStream, UserClient, waitFor } from "./support/net-harness.ts";
 import { RedisServer, stopRedisServers } from "./support/redis-server.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
 import { metricsUrl } from "./support/scrape.ts";
+import { selfSignedCertificate } from "./support/self-signed.ts";
 import { runCommand } from "./support/server-process.ts";
 
 afterEach(stopClusterProcesses);
@@ -231,6 +236,48 @@ describe("cluster: sequencer + edges", () => {
       }
       await edge.process.waitFor(/rebuilding the follower graph: the stream continues at \d+, not \d+: what came between was trimmed/, SLOW_MS);
       await waitFor(() => clients.every((client) => client.closed), "the edge to drop its clients", SLOW_MS);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("cluster: serve's rules per role", () => {
+  test(
+    "--source-secret and TLS on the sequencer, --client-secret and TLS on the edge",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "fm-cluster-tls-"));
+      try {
+        const { cert, key } = selfSignedCertificate();
+        writeFileSync(join(dir, "cert.pem"), cert);
+        writeFileSync(join(dir, "key.pem"), key);
+        const tls = ["--tls-cert", join(dir, "cert.pem"), "--tls-key", join(dir, "key.pem")];
+        const sourceSecret = "source secret 0123456789";
+        const clientSecret = "client secret 0123456789";
+        const redis = await RedisServer.start();
+        const sequencer = await startSequencer(redis.url, tls, { FOLLOWER_MAZE_SOURCE_SECRET: sourceSecret });
+        expect(sequencer.process.stderr()).toMatch(/sequencer listening: events on 127\.0\.0\.1:\d+ \(TLS\)/);
+        const edge = await startEdge(redis.url, tls, { FOLLOWER_MAZE_CLIENT_SECRET: clientSecret });
+        const tokens = new ClientTokens(clientSecret);
+        const good = await UserClient.connect(edge.clientPort, `7 ${tokens.token(7)}\r\n`, { ca: cert, label: "user 7 with its token" });
+        const bad = await UserClient.connect(edge.clientPort, `8 ${tokens.token(9)}\r\n`, { ca: cert, label: "user 8 with another's token" });
+        await waitForClients(edge.metricsPort, 1);
+        await bad.closedPromise;
+        const intruder = await EventSource.connect(sequencer.eventPort, cert);
+        await intruder.send(crlf("1|B"));
+        await intruder.closedPromise;
+        const source = await EventSource.connect(sequencer.eventPort, cert);
+        await source.send(crlf(`AUTH ${sourceSecret}`, "1|P|3|7", "2|B"));
+        await waitFor(
+          () => good.received === crlf("1|P|3|7", "2|B"),
+          "user 7 to get its events",
+          SLOW_MS,
+          () => JSON.stringify(good.received),
+        );
+        await source.end();
+        expect(bad.received).toBe("");
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     TEST_TIMEOUT_MS,
   );
