@@ -1,5 +1,7 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
 import { VERSION } from "../version.ts";
+import { runEdge, runSequencer } from "./cluster.ts";
+import { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
 import { describeFlags, envName, type FlagTable, type FlagValues, parseFlags } from "./flags.ts";
 import { serve } from "./serve.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
@@ -40,6 +42,28 @@ const COMMANDS: Record<string, Command<FlagTable>> = {
     exits:
       "0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot start\n(for example a port already in use, or a TLS file it cannot read or use), 2 for a bad\nflag or environment value.",
     run: serve,
+  }),
+  sequencer: command({
+    synopsis: "follower-maze sequencer --redis URL [flags]",
+    summary: "cluster mode: orders events from the event port into a Redis stream (one active, others standby)",
+    flags: SEQUENCER_FLAGS,
+    arguments: 0,
+    notes: `${SECRETS_NOTE}The Redis password goes in ${envName("redis-password")} the same way.
+`,
+    exits:
+      "0 after a clean shutdown (SIGINT/SIGTERM), 1 when it cannot start (Redis unreachable\nor refusing the password, a port in use, a TLS file, a stream it cannot continue), 2 for a\nbad flag or environment value, or a flag that belongs to another command.",
+    run: runSequencer,
+  }),
+  edge: command({
+    synopsis: "follower-maze edge --redis URL [flags]",
+    summary: "cluster mode: follows the Redis stream and notifies its own connected users",
+    flags: EDGE_FLAGS,
+    arguments: 0,
+    notes: `${SECRETS_NOTE}The Redis password goes in ${envName("redis-password")} the same way.
+`,
+    exits:
+      "0 after a clean shutdown (SIGINT/SIGTERM), 1 when it cannot start (Redis unreachable\nor refusing the password, a port in use, a TLS file), 2 for a bad flag or environment\nvalue, or a flag that belongs to another command.",
+    run: runEdge,
   }),
   simulate: command({
     synopsis: "follower-maze simulate [flags]",
@@ -87,7 +111,9 @@ export async function run(argv: string[], env: Record<string, string | undefined
   try {
     const c = COMMANDS[name];
     if (c === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}; commands: ${Object.keys(COMMANDS).join(", ")}`);
-    const parsed = parseFlags(c.flags, named ? argv.slice(1) : argv, env);
+    const args = named ? argv.slice(1) : argv;
+    misplacedFlag(name, c.flags, args);
+    const parsed = parseFlags(c.flags, args, env);
     if (parsed.help) {
       process.stdout.write(usage(name));
       return EXIT_OK;
@@ -103,6 +129,17 @@ export async function run(argv: string[], env: Record<string, string | undefined
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`follower-maze: ${error.message} (see follower-maze${named ? ` ${name}` : ""} --help)\n`);
     return EXIT_USAGE;
+  }
+}
+
+/** A flag of another command (`edge --event-port`) is a usage error that says where it belongs. */
+function misplacedFlag(name: string, flags: FlagTable, args: string[]): void {
+  for (const arg of args) {
+    if (arg === "--") return;
+    const flag = /^--([a-z][a-z-]*)(?:=|$)/.exec(arg)?.[1];
+    if (flag === undefined || flag in flags || flag === "help" || flag === "version") continue;
+    const owners = Object.keys(COMMANDS).filter((other) => other !== name && flag in (COMMANDS[other] as Command<FlagTable>).flags);
+    if (owners.length > 0) throw new UsageError(`--${flag} does not apply to follower-maze ${name} (it is a flag of ${owners.join(" and ")})`);
   }
 }
 

@@ -136,6 +136,7 @@ export class EdgeFeed {
         if (replies.length === 0) await this.checkEpoch(cursor);
       } catch (error) {
         if (!(error instanceof RedisUnavailableError)) throw error;
+        if (this.stopped) return;
         this.stats.live = false;
         this.target.unready(`lost Redis: ${error.message}`);
         await this.redisBack(this.tailLink);

@@ -106,7 +106,7 @@ describe("takeOver and StreamAppender", () => {
         paused() {},
         redisError() {},
         snapshotted() {},
-        leaseLost() {},
+        leaseLost: async () => false,
       },
     );
     process.kill(redis.pid as number, "SIGSTOP");

@@ -32,8 +32,12 @@ export interface AppenderHooks {
   redisError(error: unknown): void;
   /** Snapshot `seq` written; the stream trimmed below the previous one. */
   snapshotted(seq: number, bytes: number): void;
-  /** Someone else holds the lease: nothing more will be appended. */
-  leaseLost(error: LeaseLostError): void;
+  /**
+   * A fenced write found the lease not ours. Resolves to true when the
+   * caller got it back with the stream untouched meanwhile (it lapsed while
+   * Redis was away): appending goes on. False stops the appender for good.
+   */
+  leaseLost(error: LeaseLostError): Promise<boolean>;
 }
 
 interface Batch {
@@ -173,7 +177,10 @@ export class StreamAppender {
             xaddArguments(this.keys.events, { first: head.first, last: tail.last, epoch: this.epoch, lines }).slice(1),
           );
         } catch (error) {
-          if (error instanceof LeaseLostError) return this.lostLease(error);
+          if (error instanceof LeaseLostError) {
+            if (!(await this.lostLease(error))) return;
+            continue;
+          }
           this.hooks.redisError(error);
           if (error instanceof RedisUnavailableError) {
             this.pause(error.message);
@@ -264,8 +271,8 @@ export class StreamAppender {
         return true;
       } catch (error) {
         if (error instanceof LeaseLostError) {
-          this.lostLease(error);
-          return false;
+          if (!(await this.lostLease(error))) return false;
+          continue;
         }
         this.hooks.redisError(error);
         if (error instanceof RedisUnavailableError) {
@@ -285,15 +292,17 @@ export class StreamAppender {
       this.previousSnapshot = seq;
       this.hooks.snapshotted(seq, bytes.length);
     } catch (error) {
-      if (error instanceof LeaseLostError) return this.lostLease(error);
-      this.hooks.redisError(error);
+      if (error instanceof LeaseLostError) await this.lostLease(error);
+      else this.hooks.redisError(error);
     }
   }
 
-  private lostLease(error: LeaseLostError): void {
-    if (this.stopped) return;
+  /** True when the lease is ours again and appending goes on; false stops it. */
+  private async lostLease(error: LeaseLostError): Promise<boolean> {
+    if (this.stopped) return false;
+    if (await this.hooks.leaseLost(error)) return !this.stopped;
     this.stopped = true;
-    this.hooks.leaseLost(error);
+    return false;
   }
 }
 

@@ -8,6 +8,8 @@ export interface MonitoredServer {
   metrics(): string;
   /** Both listeners are up and the server is not shutting down. */
   ready(): boolean;
+  /** Why it is not ready, for the 503's body; "shutting down" when not given. */
+  unready?(): string;
   /** A request failed with an exception: a bug, worth an error line. */
   failed(error: Error): void;
 }
@@ -21,7 +23,7 @@ function text(status: number, body: string, headers: Record<string, string> = {}
 const ROUTES = new Map<string, (server: MonitoredServer) => Response>([
   ["/metrics", (server) => new Response(server.metrics(), { headers: { "Content-Type": EXPOSITION_CONTENT_TYPE } })],
   ["/healthz", () => text(200, "ok\n")],
-  ["/readyz", (server) => (server.ready() ? text(200, "ready\n") : text(503, "shutting down\n"))],
+  ["/readyz", (server) => (server.ready() ? text(200, "ready\n") : text(503, server.unready?.() ?? "shutting down\n"))],
 ]);
 
 /**

@@ -7,11 +7,13 @@
  *   bun run bench:e2e                 # default, 1m, scale and latency
  *   bun run bench:e2e default latency # only those
  *   bun run bench:e2e --binary dist/follower-maze ci
+ *   bun run bench:e2e cluster         # Redis + sequencer + 3 edges against serve (cluster.ts)
  */
 
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runSimulate, startServer } from "../support/server-process.ts";
+import { clusterBenchmark } from "./cluster.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */
 const RUNS: Record<string, string[]> = {
@@ -20,6 +22,8 @@ const RUNS: Record<string, string[]> = {
   scale: ["--totalEvents", "1000000", "--concurrencyLevel", "10000", "--numberOfUsers", "100000"],
   latency: ["--totalEvents", "200000", "--rate", "20000"],
   ci: ["--totalEvents", "200000", "--noise", "0.05"],
+  /** Not a simulator run of its own: see cluster.ts. */
+  cluster: [],
 };
 const ALL = ["default", "1m", "scale", "latency"];
 
@@ -41,6 +45,10 @@ if (binary === undefined) {
 
 let failed = 0;
 for (const name of chosen) {
+  if (name === "cluster") {
+    failed += await clusterBenchmark(binary);
+    continue;
+  }
   const flags = RUNS[name] as string[];
   const server = await startServer(binary, ["--log-level", "warn", "--stats-interval", "0"]);
   const sampler = setInterval(() => server.sample(), 100);

@@ -51,7 +51,10 @@ export async function sequencer(redis: RedisServer, snapshotEvery = 1_000_000, m
     paused: (reason) => recorded.paused.push(reason),
     redisError: () => {},
     snapshotted: (seq) => recorded.snapshots.push(seq),
-    leaseLost: (error) => recorded.lost.push(error),
+    leaseLost: async (error) => {
+      recorded.lost.push(error);
+      return false;
+    },
   };
   const appender = new StreamAppender(
     link,
