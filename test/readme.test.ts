@@ -50,7 +50,11 @@ describe("README", () => {
       const row = lines.find((line) => line.startsWith(`| ${role} |`));
       expect(row, `a row for ${role}`).toBeDefined();
       const listed = [...(row as string).matchAll(/`--([a-z-]+)`/g)].map((match) => match[1]).sort();
-      expect(listed).toEqual(Object.keys(table).filter((name) => name in SERVE_FLAGS).sort());
+      expect(listed).toEqual(
+        Object.keys(table)
+          .filter((name) => name in SERVE_FLAGS)
+          .sort(),
+      );
     }
   });
 
