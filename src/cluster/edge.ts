@@ -3,26 +3,21 @@ import type { Logger } from "../log/logger.ts";
 import { type EdgeStats, renderEdgeMetrics } from "../metrics/cluster-metrics.ts";
 import { type ClientConnection, ClientCounters, ClientGateway } from "../net/client-gateway.ts";
 import { SYSTEM_TIMERS } from "../net/handshake.ts";
-import type { TlsCredentials } from "../net/listen.ts";
 import { MetricsEndpoint } from "../net/metrics-endpoint.ts";
 import { FanOut } from "../routing/fan-out.ts";
 import { clientLog, reportFailure } from "../server/operator-log.ts";
+import type { ServerConfig } from "../server/server.ts";
 import { EdgeFeed, type EdgeFeedTarget } from "./edge-feed.ts";
 import type { ClusterKeys } from "./keys.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { streamTop } from "./stream-reader.ts";
 
-export interface EdgeConfig {
+export interface EdgeConfig
+  extends Pick<
+    ServerConfig,
+    "host" | "clientPort" | "metricsPort" | "clientTls" | "clientSecret" | "maxClients" | "maxLineBytes" | "handshakeTimeoutMs" | "maxClientBuffer"
+  > {
   keys: ClusterKeys;
-  host: string;
-  clientPort: number;
-  metricsPort: number | null;
-  clientTls: TlsCredentials | null;
-  clientSecret: string | null;
-  maxClients: number;
-  maxLineBytes: number;
-  handshakeTimeoutMs: number;
-  maxClientBuffer: number;
   /** Entries per XRANGE page and XREAD. */
   count: number;
   /** XREAD BLOCK. */

@@ -7,11 +7,11 @@ import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY } from "../metrics/server-metrics.ts";
 import { EventSources, type SourcePipeline } from "../net/event-sources.ts";
 import { SYSTEM_TIMERS } from "../net/handshake.ts";
-import type { TlsCredentials } from "../net/listen.ts";
 import { MetricsEndpoint } from "../net/metrics-endpoint.ts";
 import { GapWatch } from "../ordering/gap-watch.ts";
 import type { LineFramer } from "../protocol/line-framer.ts";
 import { engineLog, reportFailure, sourceLog } from "../server/operator-log.ts";
+import type { ServerConfig } from "../server/server.ts";
 import type { ClusterKeys } from "./keys.ts";
 import { Lease, type LeaseLostError } from "./lease.ts";
 import type { RedisLink } from "./redis-link.ts";
@@ -19,20 +19,23 @@ import { StreamAppender } from "./stream-appender.ts";
 import { streamTop } from "./stream-reader.ts";
 import { type StreamState, takeOver } from "./takeover.ts";
 
-export interface SequencerConfig {
+export interface SequencerConfig
+  extends Pick<
+    ServerConfig,
+    | "host"
+    | "eventPort"
+    | "metricsPort"
+    | "eventTls"
+    | "sourceSecret"
+    | "delimiter"
+    | "startSeq"
+    | "maxPending"
+    | "gapTimeoutMs"
+    | "maxLineBytes"
+    | "handshakeTimeoutMs"
+  > {
   keys: ClusterKeys;
   snapshotEvery: number;
-  host: string;
-  eventPort: number;
-  metricsPort: number | null;
-  eventTls: TlsCredentials | null;
-  sourceSecret: string | null;
-  delimiter: number;
-  startSeq: number;
-  maxPending: number;
-  gapTimeoutMs: number;
-  maxLineBytes: number;
-  handshakeTimeoutMs: number;
   /** How long the lease lasts unrenewed: a standby takes over this long after the sequencer died. */
   leaseTtlMs: number;
 }

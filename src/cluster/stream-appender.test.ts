@@ -1,9 +1,8 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { RedisServer, stopRedisServers } from "../../test/support/redis-server.ts";
-import { closeLinks, connect, edgesOf, expectedLines, feed, keys, PIPE, sequencer, storedLines } from "../../test/support/stream-fixture.ts";
+import { closeLinks, connect, edgesOf, expectedLines, feed, keys, sequencer, storedLines } from "../../test/support/stream-fixture.ts";
 import { Lease } from "./lease.ts";
 import { decodeSnapshot } from "./snapshot.ts";
-import { StreamAppender } from "./stream-appender.ts";
 import { streamTop } from "./stream-reader.ts";
 import { takeOver } from "./takeover.ts";
 
@@ -80,46 +79,21 @@ describe("takeOver and StreamAppender", () => {
 
   test("an XADD whose reply was lost (Redis frozen past the deadline, then thawed) is found stored, not appended again", async () => {
     const redis = await RedisServer.start();
-    const link = await connect(redis, 200);
-    const lease = new Lease(link, keys.sequencer, 10_000);
-    expect(await lease.acquire()).toBe(true);
-    const state = await takeOver(link, lease, keys, PIPE, 1);
-    let appended = 0;
-    const appender = new StreamAppender(
-      link,
-      lease,
-      keys,
-      state.epoch,
-      state.graph,
-      { top: 0, snapshot: 0 },
-      1000,
-      {
-        snapshotEvery: 1_000_000,
-        maxEntryBytes: 64 * 1024,
-        clock: () => performance.now(),
-      },
-      {
-        appended: (events) => {
-          appended += events;
-        },
-        room() {},
-        paused() {},
-        redisError() {},
-        snapshotted() {},
-        leaseLost: async () => false,
-      },
-    );
+    const { link, state, appender, recorded } = await sequencer(redis, 1_000_000, 1_000, 200);
     process.kill(redis.pid as number, "SIGSTOP");
     try {
       feed(appender, 1, 50, 10);
-      await Bun.sleep(400);
+      // The XADD went out; its reply cannot come before the deadline takes the link down.
+      const deadline = Date.now() + 10_000;
+      while (link.up && Date.now() < deadline) await Bun.sleep(10);
+      expect(link.up).toBe(false);
     } finally {
       process.kill(redis.pid as number, "SIGCONT");
     }
     await appender.drained();
     feed(appender, 51, 60, 10);
     await appender.drained();
-    expect(appended).toBe(60);
+    expect(recorded.appended).toBe(60);
     const stored = await storedLines(link, state.epoch, 0);
     expect(stored.last).toBe(60);
     expect(stored.lines).toBe(expectedLines(1, 60));
