@@ -80,55 +80,88 @@ function runSimulateOnPorts(binary: string, eventPort: number, clientPorts: stri
   return runCommand(binary, ["simulate", "--eventListenerPort", String(eventPort), "--clientListenerPort", clientPorts, "--logLevel", "warn", ...flags]);
 }
 
+/** Events per second and p99 latency (ms) from a summary line. */
+function figures(line: string): { rate: number; p99: number } {
+  const rate = /([\d.,]+)( M)? events\/s/.exec(line);
+  const p99 = /p99 ([\d.]+) ms/.exec(line);
+  return { rate: rate ? Number((rate[1] as string).replaceAll(",", "")) * (rate[2] ? 1e6 : 1) : Number.NaN, p99: p99 ? Number(p99[1]) : Number.NaN };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+const ROUNDS = 3;
+
 /** Runs the comparison; resolves to the number of failed runs. */
 export async function clusterBenchmark(binary: string): Promise<number> {
   process.env.TEST_BINARY = binary;
   let failed = 0;
   const redis = await RedisServer.start();
+  const report = (what: string, result: { code: number; line: string }) => {
+    if (result.code !== 0) failed++;
+    console.log(`  ${what.padEnd(8)} ${result.line}`);
+    return figures(result.line);
+  };
+  // Every run starts from an empty stream: a new sequence starts at 1 only in a new cluster. A fourth edge has no clients: its CPU is the cost of following the stream alone.
+  const fresh = async () => {
+    await stopClusterProcesses();
+    await redis.restart();
+    const sequencer = await startSequencer(redis.url, QUIET);
+    const edges = await Promise.all([startEdge(redis.url, QUIET), startEdge(redis.url, QUIET), startEdge(redis.url, QUIET)]);
+    const idle = await startEdge(redis.url, QUIET);
+    return { sequencer, edges, idle };
+  };
   try {
-    // Every run starts from an empty stream: a new sequence starts at 1 only in a new cluster.
-    const fresh = async () => {
-      await stopClusterProcesses();
-      await redis.restart();
-      const sequencer = await startSequencer(redis.url, QUIET);
-      const edges = await Promise.all([startEdge(redis.url, QUIET), startEdge(redis.url, QUIET), startEdge(redis.url, QUIET)]);
-      return { sequencer, edges };
+    const compare = async (title: string, flags: string[], after?: (cluster: Awaited<ReturnType<typeof fresh>>, round: number) => Promise<void>) => {
+      console.log(`${title}, simulate ${flags.join(" ")}, ${ROUNDS} interleaved rounds:`);
+      const serve: { rate: number; p99: number }[] = [];
+      const cluster: { rate: number; p99: number }[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        serve.push(report("serve", await serveRun(binary, flags)));
+        const started = await fresh();
+        const cpu = () =>
+          [started.sequencer.process.pid, redis.pid, ...started.edges.map((edge) => edge.process.pid), started.idle.process.pid].map(cpuSeconds);
+        const before = cpu();
+        cluster.push(report("cluster", await clusterRun(binary, started.sequencer, started.edges, flags)));
+        if (after !== undefined) {
+          const used = cpu().map((value, i) => value - (before[i] as number));
+          await after(started, round);
+          if (round === ROUNDS - 1) await costs(started, used);
+        }
+      }
+      const [s, c] = [serve, cluster].map((runs) => ({ rate: median(runs.map((run) => run.rate)), p99: median(runs.map((run) => run.p99)) })) as [
+        { rate: number; p99: number },
+        { rate: number; p99: number },
+      ];
+      console.log(
+        `  medians: serve ${(s.rate / 1e6).toFixed(2)} M events/s, p99 ${s.p99} ms; cluster ${(c.rate / 1e6).toFixed(2)} M events/s, p99 ${c.p99} ms; ` +
+          `cluster/serve: ${(c.rate / s.rate).toFixed(2)}× events/s, ${(c.p99 / s.p99).toFixed(2)}× p99`,
+      );
     };
-    const report = (what: string, result: { code: number; line: string }) => {
-      if (result.code !== 0) failed++;
-      console.log(`  ${what.padEnd(34)} ${result.line}`);
+    const costs = async (started: Awaited<ReturnType<typeof fresh>>, used: number[]) => {
+      const events = 1_000_000;
+      const entries = await metricValue(started.idle.metricsPort, "follower_maze_edge_entries_total");
+      const notifications = (await Promise.all(started.edges.map((edge) => metricValue(edge.metricsPort, "follower_maze_notifications_total")))).reduce(
+        (a, b) => a + b,
+        0,
+      );
+      const [sequencer, redisCpu, ...edgeCpu] = used as [number, number, ...number[]];
+      const idle = edgeCpu.pop() as number;
+      const serving = edgeCpu.reduce((a, b) => a + b, 0);
+      const perEvent = idle / events;
+      const perNotification = (serving - 3 * idle) / notifications;
+      console.log(
+        `  CPU of the last cluster round: sequencer ${sequencer.toFixed(2)} s = ${((sequencer / events) * 1e6).toFixed(2)} µs/event; ` +
+          `Redis ${redisCpu.toFixed(2)} s for ${entries} entries = ${((redisCpu / entries) * 1e6).toFixed(0)} µs/entry (${(events / entries).toFixed(0)} events/entry, ${((redisCpu / events) * 1e6).toFixed(3)} µs/event); ` +
+          `edges ${edgeCpu.map((value) => value.toFixed(2)).join(" + ")} s with ${notifications} notifications, the idle edge ${idle.toFixed(2)} s: ` +
+          `${(perEvent * 1e6).toFixed(2)} µs/event/edge + ${(perNotification * 1e6).toFixed(2)} µs/notification`,
+      );
     };
-    console.log(`cluster (Redis + sequencer + 3 edges) against serve, simulate ${THROUGHPUT.join(" ")}:`);
-    report("serve", await serveRun(binary, THROUGHPUT));
-    let cluster = await fresh();
-    const before = [cpuSeconds(cluster.sequencer.process.pid), cpuSeconds(redis.pid), ...cluster.edges.map((edge) => cpuSeconds(edge.process.pid))];
-    report("cluster", await clusterRun(binary, cluster.sequencer, cluster.edges, THROUGHPUT));
-    const after = [cpuSeconds(cluster.sequencer.process.pid), cpuSeconds(redis.pid), ...cluster.edges.map((edge) => cpuSeconds(edge.process.pid))];
-    const used = after.map((value, i) => value - (before[i] as number));
-    const entries = await metricValue(cluster.edges[0]?.metricsPort ?? null, "follower_maze_edge_entries_total");
-    const notifications = (await Promise.all(cluster.edges.map((edge) => metricValue(edge.metricsPort, "follower_maze_notifications_total")))).reduce(
-      (a, b) => a + b,
-      0,
-    );
-    const edgeCpu = used.slice(2).reduce((a, b) => a + b, 0);
-    const events = 1_000_000;
-    console.log(`  Redis after 1M events: ${await redisMemory(redis)}`);
-    console.log(
-      `  CPU: sequencer ${used[0]?.toFixed(2)} s (${(((used[0] as number) / events) * 1e6).toFixed(2)} µs/event); Redis ${used[1]?.toFixed(2)} s for ${entries} entries ` +
-        `(${(((used[1] as number) / entries) * 1e6).toFixed(1)} µs/entry, ${(events / entries).toFixed(0)} events/entry); ` +
-        `edges ${used
-          .slice(2)
-          .map((value) => value.toFixed(2))
-          .join(" + ")} s for ${events} events each and ${notifications} notifications in all ` +
-        `(${((edgeCpu / (3 * events)) * 1e6).toFixed(2)} µs/event/edge incl. ${(notifications / (3 * events)).toFixed(2)} notifications)`,
-    );
-    console.log(`latency, simulate ${LATENCY.join(" ")}:`);
-    report("serve", await serveRun(binary, LATENCY));
-    cluster = await fresh();
-    report("cluster", await clusterRun(binary, cluster.sequencer, cluster.edges, LATENCY));
-    console.log(`Redis memory with trimming, simulate ${TEN_MILLION.join(" ")}:`);
-    cluster = await fresh();
-    report("cluster", await clusterRun(binary, cluster.sequencer, cluster.edges, TEN_MILLION));
+    await compare("throughput: Redis + sequencer + 3 edges (+1 idle) against serve", THROUGHPUT, async (_, round) => {
+      if (round === 0) console.log(`  Redis after 1M events: ${await redisMemory(redis)}`);
+    });
+    await compare("latency", LATENCY);
+    console.log(`Redis memory with trimming (--snapshot-every ${1_000_000}), simulate ${TEN_MILLION.join(" ")}:`);
+    const started = await fresh();
+    report("cluster", await clusterRun(binary, started.sequencer, started.edges, TEN_MILLION));
     console.log(`  Redis after 10M events: ${await redisMemory(redis)}`);
   } finally {
     await stopClusterProcesses();
