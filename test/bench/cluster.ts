@@ -100,17 +100,18 @@ export async function clusterBenchmark(binary: string): Promise<number> {
     console.log(`  ${what.padEnd(8)} ${result.line}`);
     return figures(result.line);
   };
-  // Every run starts from an empty stream: a new sequence starts at 1 only in a new cluster. A fourth edge has no clients: its CPU is the cost of following the stream alone.
-  const fresh = async () => {
+  // Every run starts from an empty stream: a new sequence starts at 1 only in a new cluster. For the cost
+  // run, a fourth edge has no clients: its CPU is the cost of following the stream alone.
+  const fresh = async (idleEdge = false) => {
     await stopClusterProcesses();
     await redis.restart();
     const sequencer = await startSequencer(redis.url, QUIET);
     const edges = await Promise.all([startEdge(redis.url, QUIET), startEdge(redis.url, QUIET), startEdge(redis.url, QUIET)]);
-    const idle = await startEdge(redis.url, QUIET);
+    const idle = idleEdge ? await startEdge(redis.url, QUIET) : null;
     return { sequencer, edges, idle };
   };
   try {
-    const compare = async (title: string, flags: string[], after?: (cluster: Awaited<ReturnType<typeof fresh>>, round: number) => Promise<void>) => {
+    const compare = async (title: string, flags: string[], after?: (round: number) => Promise<void>) => {
       console.log(`${title}, simulate ${flags.join(" ")}, ${ROUNDS} interleaved rounds:`);
       const serve: { rate: number; p99: number }[] = [];
       const cluster: { rate: number; p99: number }[] = [];
@@ -136,9 +137,16 @@ export async function clusterBenchmark(binary: string): Promise<number> {
           `cluster/serve: ${(c.rate / s.rate).toFixed(2)}× events/s, ${(c.p99 / s.p99).toFixed(2)}× p99`,
       );
     };
-    const costs = async (started: Awaited<ReturnType<typeof fresh>>, used: number[]) => {
+    /** One more run, with the idle edge, for the capacity model: CPU per event of each process. */
+    const costs = async () => {
+      const started = await fresh(true);
+      const idleEdge = started.idle as EdgeProcess;
+      const cpu = () => [started.sequencer.process.pid, redis.pid, ...started.edges.map((edge) => edge.process.pid), idleEdge.process.pid].map(cpuSeconds);
+      const before = cpu();
+      report("cluster", await clusterRun(binary, started.sequencer, started.edges, THROUGHPUT));
+      const used = cpu().map((value, i) => value - (before[i] as number));
       const events = 1_000_000;
-      const entries = await metricValue(started.idle.metricsPort, "follower_maze_edge_entries_total");
+      const entries = await metricValue(idleEdge.metricsPort, "follower_maze_edge_entries_total");
       const notifications = (await Promise.all(started.edges.map((edge) => metricValue(edge.metricsPort, "follower_maze_notifications_total")))).reduce(
         (a, b) => a + b,
         0,
@@ -149,15 +157,17 @@ export async function clusterBenchmark(binary: string): Promise<number> {
       const perEvent = idle / events;
       const perNotification = (serving - 3 * idle) / notifications;
       console.log(
-        `  CPU of the last cluster round: sequencer ${sequencer.toFixed(2)} s = ${((sequencer / events) * 1e6).toFixed(2)} µs/event; ` +
+        `  CPU: sequencer ${sequencer.toFixed(2)} s = ${((sequencer / events) * 1e6).toFixed(2)} µs/event; ` +
           `Redis ${redisCpu.toFixed(2)} s for ${entries} entries = ${((redisCpu / entries) * 1e6).toFixed(0)} µs/entry (${(events / entries).toFixed(0)} events/entry, ${((redisCpu / events) * 1e6).toFixed(3)} µs/event); ` +
           `edges ${edgeCpu.map((value) => value.toFixed(2)).join(" + ")} s with ${notifications} notifications, the idle edge ${idle.toFixed(2)} s: ` +
           `${(perEvent * 1e6).toFixed(2)} µs/event/edge + ${(perNotification * 1e6).toFixed(2)} µs/notification`,
       );
     };
-    await compare("throughput: Redis + sequencer + 3 edges (+1 idle) against serve", THROUGHPUT, async (_, round) => {
+    await compare("throughput: Redis + sequencer + 3 edges against serve", THROUGHPUT, async (round) => {
       if (round === 0) console.log(`  Redis after 1M events: ${await redisMemory(redis)}`);
     });
+    console.log(`capacity model: the same with a fourth edge that has no clients, simulate ${THROUGHPUT.join(" ")}:`);
+    await costs();
     await compare("latency", LATENCY);
     console.log(`Redis memory with trimming (--snapshot-every ${1_000_000}), simulate ${TEN_MILLION.join(" ")}:`);
     const started = await fresh();
