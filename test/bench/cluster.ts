@@ -118,15 +118,8 @@ export async function clusterBenchmark(binary: string): Promise<number> {
       for (let round = 0; round < ROUNDS; round++) {
         serve.push(report("serve", await serveRun(binary, flags)));
         const started = await fresh();
-        const cpu = () =>
-          [started.sequencer.process.pid, redis.pid, ...started.edges.map((edge) => edge.process.pid), started.idle.process.pid].map(cpuSeconds);
-        const before = cpu();
         cluster.push(report("cluster", await clusterRun(binary, started.sequencer, started.edges, flags)));
-        if (after !== undefined) {
-          const used = cpu().map((value, i) => value - (before[i] as number));
-          await after(started, round);
-          if (round === ROUNDS - 1) await costs(started, used);
-        }
+        await after?.(round);
       }
       const [s, c] = [serve, cluster].map((runs) => ({ rate: median(runs.map((run) => run.rate)), p99: median(runs.map((run) => run.p99)) })) as [
         { rate: number; p99: number },
