@@ -67,7 +67,7 @@ if (args.all) {
     sums.push(`${await sha256(outfile)}  ${basename(outfile)}`);
     console.log(`built ${outfile}`);
   }
-  await Bun.write(resolve(outdir, "SHA256SUMS"), sums.join("\n") + "\n");
+  await Bun.write(resolve(outdir, "SHA256SUMS"), `${sums.join("\n")}\n`);
   console.log(`wrote ${resolve(outdir, "SHA256SUMS")}`);
 } else {
   const outfile = await compile(resolve(outdir, "follower-maze"));

@@ -3,17 +3,15 @@ import { clusterKeys } from "../cluster/keys.ts";
 import { RedisLink } from "../cluster/redis-link.ts";
 import { parseRedisUrl, type RedisTarget } from "../cluster/redis-url.ts";
 import { Sequencer } from "../cluster/sequencer.ts";
-import { StartupError } from "../errors.ts";
+import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
-import { formatAddress, ListenError } from "../net/listen.ts";
+import { formatAddress } from "../net/listen.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
-import { envName, type FlagValues } from "./flags.ts";
+import { envName, type FlagValues, type Invocation } from "./flags.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
-import { TlsFileError } from "./tls-files.ts";
-import { EXIT_FAILURE, EXIT_OK, UsageError } from "./usage-error.ts";
 
 export type SequencerOptions = FlagValues<typeof SEQUENCER_FLAGS>;
 export type EdgeOptions = FlagValues<typeof EDGE_FLAGS>;
@@ -53,11 +51,18 @@ function onSignals(log: Logger, stop: (signal: NodeJS.Signals) => Promise<unknow
 
 /** A failure to start (Redis, a port, a TLS file, the stream's state) is one line and exit 1; anything else is a bug. */
 function startFailure(log: Logger, error: unknown): number {
-  if (error instanceof StartupError || error instanceof ListenError || error instanceof TlsFileError) {
-    log.announce("error", `follower-maze: ${error.message}`);
-    return EXIT_FAILURE;
-  }
-  throw error;
+  if (!(error instanceof StartupError)) throw error;
+  log.announce("error", `follower-maze: ${error.message}`);
+  return error.exitStatus;
+}
+
+/**
+ * The role's flags checked by `serve`'s own rules; the port of the stage the
+ * role lacks is 0, so it never collides with the one it has.
+ */
+function roleConfig(options: Partial<ServeOptions>, { origin, warnings }: Invocation, log: Logger) {
+  for (const warning of warnings) log.warn(warning);
+  return serverConfig({ ...SERVE_DEFAULTS, "event-port": 0, "client-port": 0, ...options, "tls-ports": null }, origin);
 }
 
 function reportEvery(intervalMs: number, log: Logger, line: () => string): void {
@@ -71,10 +76,10 @@ function reportEvery(intervalMs: number, log: Logger, line: () => string): void 
 }
 
 /** `follower-maze sequencer`: runs until SIGINT/SIGTERM; resolves to the exit status. */
-export async function runSequencer(options: SequencerOptions): Promise<number> {
+export async function runSequencer(options: SequencerOptions, invocation: Invocation): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
   const target = redisTarget(options, "sequencer");
-  const base = serverConfig({ ...SERVE_DEFAULTS, ...options, "tls-ports": null });
+  const base = roleConfig(options, invocation, log);
   let link: RedisLink;
   try {
     link = await RedisLink.open(target, log, { name: "sequencer", commandTimeoutMs: COMMAND_TIMEOUT_MS });
@@ -139,10 +144,10 @@ export async function runSequencer(options: SequencerOptions): Promise<number> {
 }
 
 /** `follower-maze edge`: runs until SIGINT/SIGTERM; resolves to the exit status. */
-export async function runEdge(options: EdgeOptions): Promise<number> {
+export async function runEdge(options: EdgeOptions, invocation: Invocation): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
   const target = redisTarget(options, "edge");
-  const base = serverConfig({ ...SERVE_DEFAULTS, ...options, "tls-ports": null });
+  const base = roleConfig(options, invocation, log);
   let commands: RedisLink;
   let tail: RedisLink;
   try {

@@ -1,25 +1,26 @@
+import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
-import { formatAddress, ListenError } from "../net/listen.ts";
+import { formatAddress } from "../net/listen.ts";
 import { Server } from "../server/server.ts";
 import { VERSION } from "../version.ts";
+import type { Invocation } from "./flags.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
-import { TlsFileError } from "./tls-files.ts";
-import { EXIT_FAILURE, EXIT_OK } from "./usage-error.ts";
 
 /**
  * Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
  * Resolves to the process exit status.
  */
-export async function serve(options: ServeOptions): Promise<number> {
+export async function serve(options: ServeOptions, { origin, warnings }: Invocation): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
+  for (const warning of warnings) log.warn(warning);
   let server: Server;
   try {
-    server = new Server(serverConfig(options), log);
+    server = new Server(serverConfig(options, origin), log);
   } catch (error) {
-    if (error instanceof ListenError || error instanceof TlsFileError) {
+    if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);
-      return EXIT_FAILURE;
+      return error.exitStatus;
     }
     throw error;
   }

@@ -108,7 +108,10 @@ export class ClientFleet {
     for (const verifier of this.verifiers) {
       if (verifier.done) continue;
       const since = Math.max(verifier.lastProgress, verifier.nextSentAt);
-      if (now - since > timeoutMs) return this.fail(verifier.failure("stalled"));
+      if (now - since > timeoutMs) {
+        this.fail(verifier.failure("stalled"));
+        return;
+      }
     }
   }
 
@@ -128,7 +131,10 @@ export class ClientFleet {
     if (this.over) return;
     const before = verifier.verified;
     const failure = verifier.receive(chunk, clock());
-    if (failure !== null) return this.fail(failure);
+    if (failure !== null) {
+      this.fail(failure);
+      return;
+    }
     if (verifier.verified === before) return;
     if (before === 0 && ++this.registeredCount === this.verifiers.length) {
       // Nothing after the barrier has been sent yet: the barrier's own latency includes registering.

@@ -112,7 +112,10 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
   const pump = (): void => {
     const s = sender as EventSender;
     const before = s.eventsSent;
-    if (!s.pump(source as Socket<undefined>, clock())) return fail({ kind: "source closed", eventsSent: s.eventsSent });
+    if (!s.pump(source as Socket<undefined>, clock())) {
+      fail({ kind: "source closed", eventsSent: s.eventsSent });
+      return;
+    }
     if (s.eventsSent !== before) lastProgress = clock();
     checkEnd();
     clearTimeout(paceTimer);

@@ -74,7 +74,7 @@ export function pickClients(rng: Prng, users: number, clients: number): Int32Arr
 export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
   const clientUsers = pickClients(rng, o.users, o.clients);
   const clientOf = new Int32Array(o.users + 1).fill(-1);
-  clientUsers.forEach((user, client) => (clientOf[user] = client));
+  for (const [client, user] of clientUsers.entries()) clientOf[user] = client;
   const expected = Array.from(clientUsers, () => new Int32Builder());
   let notifications = 0;
   const notify = (user: number, seq: number): void => {

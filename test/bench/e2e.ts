@@ -12,6 +12,7 @@
 
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { errorMessage } from "../../src/errors.ts";
 import { runSimulate, startServer } from "../support/server-process.ts";
 import { clusterBenchmark } from "./cluster.ts";
 
@@ -27,7 +28,24 @@ const RUNS: Record<string, string[]> = {
 };
 const ALL = ["default", "1m", "scale", "latency"];
 
-const { values: args, positionals } = parseArgs({ args: Bun.argv.slice(2), options: { binary: { type: "string" } }, allowPositionals: true });
+const USAGE = `Usage: bun run bench:e2e [--binary FILE] [run ...]
+  Builds dist/follower-maze (or uses --binary FILE), starts it on free ports and drives each run
+  with its own \`follower-maze simulate\`, which verifies every notification.
+  Runs: ${Object.keys(RUNS).join(", ")} (default: ${ALL.join(" ")}).
+`;
+
+let parsed: ReturnType<typeof parseArgs<{ options: { binary: { type: "string" }; help: { type: "boolean"; short: "h" } }; allowPositionals: true }>>;
+try {
+  parsed = parseArgs({ args: Bun.argv.slice(2), options: { binary: { type: "string" }, help: { type: "boolean", short: "h" } }, allowPositionals: true });
+} catch (error) {
+  console.error(`bench:e2e: ${errorMessage(error).split("\n")[0]} (see bun run bench:e2e --help)`);
+  process.exit(2);
+}
+const { values: args, positionals } = parsed;
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const chosen = positionals.length > 0 ? positionals : ALL;
 const unknown = chosen.filter((name) => !(name in RUNS));
 if (unknown.length > 0) {

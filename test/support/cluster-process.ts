@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { waitFor } from "./net-harness.ts";
+import { spawnTracked } from "./processes.ts";
 import { scrape } from "./scrape.ts";
 import { childEnv, followerMaze } from "./server-process.ts";
 
@@ -41,7 +42,7 @@ export class ClusterProcess {
   }
 
   static spawn(args: string[], env: Record<string, string> = {}): ClusterProcess {
-    const child = Bun.spawn([...followerMaze(BINARY), ...args], { cwd: ROOT, env: childEnv(env), stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const child = spawnTracked([...followerMaze(BINARY), ...args], { cwd: ROOT, env: childEnv(env), stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     return new ClusterProcess(child);
   }
 

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
+import { spawnTracked } from "./processes.ts";
 
 /** Debian's package; CI installs it (.ci/run), so its absence is a broken machine, not a reason to skip. */
 export const REDIS_SERVER = "/usr/bin/redis-server";
@@ -122,7 +123,7 @@ export class RedisServer {
       ...(this.options.password === undefined ? [] : ["--requirepass", this.options.password]),
       ...(this.options.settings ?? []),
     ];
-    const child = Bun.spawn(args, { cwd: this.dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    const child = spawnTracked(args, { cwd: this.dir, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
     this.child = child;
     instances.add(this);
     (async () => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { envName } from "../../src/cli/flags.ts";
 import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
+import { spawnTracked } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 /** The startup line; a port serving TLS is marked " (TLS)". */
@@ -73,7 +74,7 @@ export interface CommandRun {
  * while it runs.
  */
 export async function runCommand(binary: string | undefined, args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<CommandRun> {
-  const child = Bun.spawn([...followerMaze(binary), ...args], {
+  const child = spawnTracked([...followerMaze(binary), ...args], {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
@@ -103,7 +104,7 @@ export function runSimulate(
  * 0 (plus `flags`), and resolves once it has printed where it listens.
  */
 export async function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = Bun.spawn([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], {
+  const child = spawnTracked([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
