@@ -9,7 +9,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
-import { type EdgeProcess, sequencerListening, startEdge, startSequencer, stopClusterProcesses, waitForClients } from "./support/cluster-process.ts";
+import {
+  ClusterProcess,
+  type EdgeProcess,
+  sequencerListening,
+  startEdge,
+  startSequencer,
+  stopClusterProcesses,
+  waitForClients,
+} from "./support/cluster-process.ts";
 import { crlf, EventSource, expectStream, UserClient, waitFor } from "./support/net-harness.ts";
 import { RedisServer, stopRedisServers } from "./support/redis-server.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
@@ -236,6 +244,29 @@ describe("cluster: sequencer + edges", () => {
       }
       await edge.process.waitFor(/rebuilding the follower graph: the stream continues at \d+, not \d+: what came between was trimmed/, SLOW_MS);
       await waitFor(() => clients.every((client) => client.closed), "the edge to drop its clients", SLOW_MS);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("cluster: readiness and isolation", () => {
+  test(
+    "an edge with nothing to follow yet is up but not ready, and says why; clusters with other --stream names do not meet",
+    async () => {
+      const redis = await RedisServer.start();
+      const waiting = ClusterProcess.spawn(["edge", "--redis", redis.url, "--client-port", "0", "--metrics-port", "0", "--stream", "blue"]);
+      const metricsPort = Number((await waiting.waitFor(/edge started: .*metrics on http:\/\/\S+:(\d+)/))[1]);
+      await waiting.waitFor(/waiting for a sequencer to create blue:meta and blue:snapshot/);
+      const response = await fetch(metricsUrl(metricsPort, "/readyz"));
+      expect(response.status).toBe(503);
+      expect(await response.text()).toBe("catching up with the stream\n");
+      expect(waiting.stderr()).not.toContain("edge listening");
+      const red = await startSequencer(redis.url, ["--stream", "red"]);
+      const blue = await startSequencer(redis.url, ["--stream", "blue"]);
+      expect(red.process.stderr()).not.toContain("standby");
+      expect(blue.process.stderr()).not.toContain("standby");
+      await waiting.waitFor(/edge listening: clients on/);
+      await waitFor(async () => (await readyz(metricsPort)) === 200, "the edge to be ready", SLOW_MS);
     },
     TEST_TIMEOUT_MS,
   );
