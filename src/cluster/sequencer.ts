@@ -13,8 +13,8 @@ import type { LineFramer } from "../protocol/line-framer.ts";
 import { engineLog, reportFailure, sourceLog } from "../server/operator-log.ts";
 import type { ServerConfig } from "../server/server.ts";
 import type { ClusterKeys } from "./keys.ts";
-import { Lease, type LeaseLostError } from "./lease.ts";
-import type { RedisLink } from "./redis-link.ts";
+import { Lease, LeaseLostError } from "./lease.ts";
+import { type RedisLink, RedisUnavailableError } from "./redis-link.ts";
 import { StreamAppender } from "./stream-appender.ts";
 import { streamTop } from "./stream-reader.ts";
 import { type StreamState, takeOver } from "./takeover.ts";
@@ -241,7 +241,16 @@ export class Sequencer {
         continue;
       }
       waitingLogged = false;
-      const state = await takeOver(link, lease, config.keys, config.delimiter, config.startSeq);
+      let state: StreamState;
+      try {
+        state = await takeOver(link, lease, config.keys, config.delimiter, config.startSeq);
+      } catch (error) {
+        // Redis went away, or the lease with it (a flush), in the middle: start over once Redis is back.
+        if (!(error instanceof RedisUnavailableError || error instanceof LeaseLostError)) throw error;
+        log.warn(`taking over was interrupted (${error.message}); trying again`);
+        await link.whenUp().catch(() => {});
+        continue;
+      }
       if (this.stopping) break;
       const term = new Term(this, state, lease);
       this.term = term;
