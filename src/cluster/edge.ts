@@ -1,6 +1,6 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
 import type { Logger } from "../log/logger.ts";
-import { type EdgeStats, renderEdgeMetrics } from "../metrics/cluster-metrics.ts";
+import { type EdgeStats, NO_SERVER_STATS, renderEdgeMetrics } from "../metrics/cluster-metrics.ts";
 import { type ClientConnection, ClientCounters, ClientGateway } from "../net/client-gateway.ts";
 import { SYSTEM_TIMERS } from "../net/handshake.ts";
 import { MetricsEndpoint } from "../net/metrics-endpoint.ts";
@@ -182,10 +182,13 @@ export class Edge implements EdgeFeedTarget {
     const fanOut = this.fanOut;
     const sum = (key: keyof ClientCounters) => r[key] + (g?.[key] ?? 0);
     return {
+      ...NO_SERVER_STATS,
       role: "edge",
       ready: this.ready_,
       redisUp: this.tailLink.up && this.commands.up,
       applied: feed.applied,
+      eventsApplied: feed.applied,
+      nextSeq: feed.applied + 1,
       top: feed.top,
       lagEvents: Math.max(0, feed.top - feed.applied),
       lagSeconds: feed.live && feed.top <= feed.applied ? 0 : (performance.now() - feed.caughtUpAt) / 1000,

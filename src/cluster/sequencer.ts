@@ -2,7 +2,7 @@ import { SourceSecret } from "../auth/source-secret.ts";
 import { Engine } from "../engine/engine.ts";
 import { errorMessage } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
-import { renderSequencerMetrics, type SequencerStats } from "../metrics/cluster-metrics.ts";
+import { NO_SERVER_STATS, renderSequencerMetrics, type SequencerStats } from "../metrics/cluster-metrics.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY } from "../metrics/server-metrics.ts";
 import { EventSources, type SourcePipeline } from "../net/event-sources.ts";
@@ -282,29 +282,29 @@ export class Sequencer {
 
   stats(): SequencerStats {
     const term = this.term;
-    const c = term?.engine.counters;
+    const counters = { appended: this.counters.appended, redisErrors: this.counters.redisErrors, terms: this.counters.terms };
+    const cluster = { role: "sequencer" as const, leader: term !== null, redisUp: this.link.up, backlog: 0, stored: 0, ...counters };
+    if (term === null) return { ...NO_SERVER_STATS, ...cluster };
+    const c = term.engine.counters;
+    const s = term.sources;
     return {
-      role: "sequencer",
-      leader: term !== null,
-      redisUp: this.link.up,
-      linesRead: c?.lines ?? 0,
-      eventsApplied: c?.applied ?? 0,
-      pending: term?.engine.pending ?? 0,
-      nextSeq: term?.engine.next ?? 0,
-      malformed: c?.malformed ?? 0,
-      oversized: c?.oversized ?? 0,
-      duplicates: c?.duplicates ?? 0,
-      skipped: c?.skipped ?? 0,
-      eventSources: term?.sources.connected ?? 0,
-      sourcesPaused: term?.sources.isPaused ?? false,
-      sourcesRejected: term?.sources.counters.rejected ?? 0,
-      tlsFailures: term?.sources.counters.tlsFailures ?? 0,
-      truncated: term?.sources.counters.truncated ?? 0,
-      appended: this.counters.appended,
-      backlog: term?.appender.backlog ?? 0,
-      stored: term?.appender.stored ?? 0,
-      redisErrors: this.counters.redisErrors,
-      terms: this.counters.terms,
+      ...NO_SERVER_STATS,
+      ...cluster,
+      linesRead: c.lines,
+      eventsApplied: c.applied,
+      pending: term.engine.pending,
+      nextSeq: term.engine.next,
+      malformed: c.malformed,
+      oversized: c.oversized,
+      duplicates: c.duplicates,
+      skipped: c.skipped,
+      eventSources: s.connected,
+      sourcesPaused: s.isPaused,
+      sourcesRejected: s.counters.rejected,
+      tlsFailures: s.counters.tlsFailures,
+      truncated: s.counters.truncated,
+      backlog: term.appender.backlog,
+      stored: term.appender.stored,
     };
   }
 }

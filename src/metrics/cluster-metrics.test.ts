@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { parseSamples } from "../../test/support/scrape.ts";
-import { type EdgeStats, renderEdgeMetrics, renderSequencerMetrics, type SequencerStats } from "./cluster-metrics.ts";
+import { type EdgeStats, NO_SERVER_STATS, renderEdgeMetrics, renderSequencerMetrics, type SequencerStats } from "./cluster-metrics.ts";
 import { Histogram } from "./histogram.ts";
 import { DELIVERY_LATENCY } from "./server-metrics.ts";
 
 const SEQUENCER: SequencerStats = {
+  ...NO_SERVER_STATS,
   role: "sequencer",
   leader: true,
   redisUp: true,
@@ -15,12 +16,8 @@ const SEQUENCER: SequencerStats = {
   malformed: 2,
   oversized: 1,
   duplicates: 17,
-  skipped: 0,
-  truncated: 0,
   eventSources: 1,
   sourcesPaused: true,
-  sourcesRejected: 0,
-  tlsFailures: 0,
   appended: 90,
   backlog: 10,
   stored: 90,
@@ -29,6 +26,7 @@ const SEQUENCER: SequencerStats = {
 };
 
 const EDGE: EdgeStats = {
+  ...NO_SERVER_STATS,
   role: "edge",
   ready: false,
   redisUp: true,
@@ -39,20 +37,14 @@ const EDGE: EdgeStats = {
   caughtUp: true,
   rebuilds: 1,
   entries: 7,
+  eventsApplied: 80,
+  nextSeq: 81,
   notifications: 55,
   sentBytes: 700,
   clients: 5,
   users: 4,
-  queuedBytes: 0,
   clientConnections: 9,
   closedDisconnects: 4,
-  slowDisconnects: 0,
-  floodDisconnects: 0,
-  badHandshakes: 0,
-  badTokens: 0,
-  handshakeTimeouts: 0,
-  clientsRefused: 0,
-  tlsFailures: 0,
 };
 
 describe("cluster metrics", () => {

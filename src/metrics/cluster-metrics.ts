@@ -3,25 +3,42 @@ import type { Histogram } from "./histogram.ts";
 import { SERVER_METRICS } from "./server-metrics.ts";
 import type { ServerStats } from "./server-stats.ts";
 
-/** A sequencer's counters and gauges: the event-port half of `serve`'s, plus the stream's. */
-export interface SequencerStats {
+/** `serve`'s counters, all zero: a role starts from it and fills in the stage it runs, so dashboards built for serve read a cluster's processes too. */
+export const NO_SERVER_STATS: Readonly<ServerStats> = {
+  linesRead: 0,
+  eventsApplied: 0,
+  pending: 0,
+  nextSeq: 0,
+  notifications: 0,
+  sentBytes: 0,
+  malformed: 0,
+  oversized: 0,
+  duplicates: 0,
+  skipped: 0,
+  truncated: 0,
+  eventSources: 0,
+  sourcesPaused: false,
+  clients: 0,
+  users: 0,
+  clientConnections: 0,
+  closedDisconnects: 0,
+  slowDisconnects: 0,
+  floodDisconnects: 0,
+  badHandshakes: 0,
+  badTokens: 0,
+  handshakeTimeouts: 0,
+  clientsRefused: 0,
+  sourcesRejected: 0,
+  tlsFailures: 0,
+  queuedBytes: 0,
+};
+
+/** A sequencer's counters: the event-port half of `serve`'s, plus the stream's. */
+export interface SequencerStats extends ServerStats {
   role: "sequencer";
   /** Holds the lease (else a standby). */
   leader: boolean;
   redisUp: boolean;
-  linesRead: number;
-  eventsApplied: number;
-  pending: number;
-  nextSeq: number;
-  malformed: number;
-  oversized: number;
-  duplicates: number;
-  skipped: number;
-  truncated: number;
-  eventSources: number;
-  sourcesPaused: boolean;
-  sourcesRejected: number;
-  tlsFailures: number;
   /** Sequence numbers stored in the stream by this process. */
   appended: number;
   /** Sequence numbers ordered and not yet stored. */
@@ -33,11 +50,12 @@ export interface SequencerStats {
   terms: number;
 }
 
-/** An edge's counters and gauges: the client-port half of `serve`'s, plus its place in the stream. */
-export interface EdgeStats {
+/** An edge's counters: the client-port half of `serve`'s, plus its place in the stream. */
+export interface EdgeStats extends ServerStats {
   role: "edge";
   ready: boolean;
   redisUp: boolean;
+  /** The last sequence number applied. */
   applied: number;
   top: number;
   lagEvents: number;
@@ -45,75 +63,6 @@ export interface EdgeStats {
   caughtUp: boolean;
   rebuilds: number;
   entries: number;
-  notifications: number;
-  sentBytes: number;
-  clients: number;
-  users: number;
-  queuedBytes: number;
-  clientConnections: number;
-  closedDisconnects: number;
-  slowDisconnects: number;
-  floodDisconnects: number;
-  badHandshakes: number;
-  badTokens: number;
-  handshakeTimeouts: number;
-  clientsRefused: number;
-  tlsFailures: number;
-}
-
-/** `serve`'s view with the stage a role does not have at zero, so dashboards built for serve read a cluster's processes too. */
-function asServerStats(s: SequencerStats | EdgeStats): ServerStats {
-  const none = {
-    linesRead: 0,
-    eventsApplied: 0,
-    pending: 0,
-    nextSeq: 0,
-    notifications: 0,
-    sentBytes: 0,
-    malformed: 0,
-    oversized: 0,
-    duplicates: 0,
-    skipped: 0,
-    truncated: 0,
-    eventSources: 0,
-    sourcesPaused: false,
-    clients: 0,
-    users: 0,
-    clientConnections: 0,
-    closedDisconnects: 0,
-    slowDisconnects: 0,
-    floodDisconnects: 0,
-    badHandshakes: 0,
-    badTokens: 0,
-    handshakeTimeouts: 0,
-    clientsRefused: 0,
-    sourcesRejected: 0,
-    tlsFailures: 0,
-    queuedBytes: 0,
-  };
-  if (s.role === "sequencer") {
-    const { role: _role, leader: _leader, redisUp: _up, appended: _a, backlog: _b, stored: _s, redisErrors: _e, terms: _t, ...events } = s;
-    return { ...none, ...events };
-  }
-  return {
-    ...none,
-    eventsApplied: s.applied,
-    nextSeq: s.applied + 1,
-    notifications: s.notifications,
-    sentBytes: s.sentBytes,
-    clients: s.clients,
-    users: s.users,
-    clientConnections: s.clientConnections,
-    closedDisconnects: s.closedDisconnects,
-    slowDisconnects: s.slowDisconnects,
-    floodDisconnects: s.floodDisconnects,
-    badHandshakes: s.badHandshakes,
-    badTokens: s.badTokens,
-    handshakeTimeouts: s.handshakeTimeouts,
-    clientsRefused: s.clientsRefused,
-    tlsFailures: s.tlsFailures,
-    queuedBytes: s.queuedBytes,
-  };
 }
 
 function serverFamilies(page: Exposition, stats: ServerStats): void {
@@ -135,7 +84,7 @@ export const APPEND_LATENCY = {
 
 export function renderSequencerMetrics(s: SequencerStats, appendLatency: Histogram): string {
   const page = new Exposition();
-  serverFamilies(page, asServerStats(s));
+  serverFamilies(page, s);
   one(page, "follower_maze_sequencer_leader", "gauge", "1 while this sequencer holds the lease and appends, 0 as a standby.", s.leader ? 1 : 0);
   one(page, "follower_maze_redis_up", "gauge", "1 while the connection to Redis works, else 0.", s.redisUp ? 1 : 0);
   one(
@@ -155,7 +104,7 @@ export function renderSequencerMetrics(s: SequencerStats, appendLatency: Histogr
 
 export function renderEdgeMetrics(s: EdgeStats): string {
   const page = new Exposition();
-  serverFamilies(page, asServerStats(s));
+  serverFamilies(page, s);
   one(page, "follower_maze_edge_ready", "gauge", "1 while the edge is caught up and following the stream (what /readyz says), else 0.", s.ready ? 1 : 0);
   one(page, "follower_maze_redis_up", "gauge", "1 while the connections to Redis work, else 0.", s.redisUp ? 1 : 0);
   one(page, "follower_maze_edge_applied_sequence_number", "gauge", "The last sequence number this edge applied.", s.applied);
