@@ -111,15 +111,20 @@ export async function clusterBenchmark(binary: string): Promise<number> {
     return { sequencer, edges, idle };
   };
   try {
-    const compare = async (title: string, flags: string[], after?: (round: number) => Promise<void>) => {
+    const compare = async (
+      title: string,
+      flags: string[],
+      after?: (round: number, started: Awaited<ReturnType<typeof fresh>>, redisCpu: number) => Promise<void>,
+    ) => {
       console.log(`${title}, simulate ${flags.join(" ")}, ${ROUNDS} interleaved rounds:`);
       const serve: { rate: number; p99: number }[] = [];
       const cluster: { rate: number; p99: number }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         serve.push(report("serve", await serveRun(binary, flags)));
         const started = await fresh();
+        const redisBefore = cpuSeconds(redis.pid);
         cluster.push(report("cluster", await clusterRun(binary, started.sequencer, started.edges, flags)));
-        await after?.(round);
+        await after?.(round, started, cpuSeconds(redis.pid) - redisBefore);
       }
       const [s, c] = [serve, cluster].map((runs) => ({ rate: median(runs.map((run) => run.rate)), p99: median(runs.map((run) => run.p99)) })) as [
         { rate: number; p99: number },
@@ -161,7 +166,13 @@ export async function clusterBenchmark(binary: string): Promise<number> {
     });
     console.log(`capacity model: the same with a fourth edge that has no clients, simulate ${THROUGHPUT.join(" ")}:`);
     await costs();
-    await compare("latency", LATENCY);
+    await compare("latency", LATENCY, async (_, started, redisCpu) => {
+      // At this rate the batches are small: the per-entry cost of Redis when it is not saturated.
+      const entries = await metricValue(started.edges[0]?.metricsPort ?? null, "follower_maze_edge_entries_total");
+      console.log(
+        `  Redis ${redisCpu.toFixed(2)} s CPU for ${entries} entries: ${((redisCpu / entries) * 1e6).toFixed(1)} µs/entry, ${(200_000 / entries).toFixed(1)} events/entry`,
+      );
+    });
     console.log(`Redis memory with trimming (--snapshot-every ${1_000_000}), simulate ${TEN_MILLION.join(" ")}:`);
     const started = await fresh();
     report("cluster", await clusterRun(binary, started.sequencer, started.edges, TEN_MILLION));
