@@ -41,7 +41,7 @@ const COMMANDS: Record<string, Command<FlagTable>> = {
     arguments: 0,
     notes: SECRETS_NOTE,
     exits:
-      "0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot start\n(for example a port already in use, or a TLS file it cannot read or use), 2 for a bad\nflag or environment value.",
+      "0 after a clean shutdown (SIGINT/SIGTERM/SIGHUP), 1 when the server cannot start\n(for example a port already in use, or a TLS file it cannot read or use), 2 for a bad\nflag or environment value.",
     run: serve,
   }),
   sequencer: command({
