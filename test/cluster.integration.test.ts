@@ -18,7 +18,7 @@ import {
   stopClusterProcesses,
   waitForClients,
 } from "./support/cluster-process.ts";
-import { crlf, EventSource, expectStream, UserClient, waitFor } from "./support/net-harness.ts";
+import { crlf, EventSource, expectStream, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
 import { RedisServer, stopRedisServers } from "./support/redis-server.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
 import { metricsUrl } from "./support/scrape.ts";
@@ -59,8 +59,8 @@ async function connectUsers(edge: EdgeProcess & { metricsPort: number }, prefix 
 }
 
 /** What a server sends each user, connected after `before` was applied, for `after`. */
-function expected(before: string[], after: string[]): string[] {
-  const model = new ReferenceModel({ delimiter: "|", startSeq: 1, maxLineBytes: 1024 });
+function expected(before: string[], after: string[], maxLineBytes = 1024): string[] {
+  const model = new ReferenceModel({ delimiter: "|", startSeq: 1, maxLineBytes });
   model.push(crlf(...before));
   const ids = Array.from({ length: USERS }, (_, i) => model.connect(i + 1));
   model.push(crlf(...after));
@@ -273,6 +273,22 @@ describe("cluster: readiness and isolation", () => {
 });
 
 describe("cluster: serve's rules per role", () => {
+  test(
+    "a line the sequencer accepts under its --max-line-bytes reaches clients whatever the edge's own --max-line-bytes",
+    async () => {
+      const redis = await RedisServer.start();
+      const sequencer = await startSequencer(redis.url, ["--max-line-bytes", "4000"]);
+      const edge = await startEdge(redis.url);
+      const clients = await connectUsers(edge);
+      const long = paddedPrivate(1, 2, 3, 3_000);
+      const lines = [long, "2|B"];
+      await send(sequencer.eventPort, lines);
+      await expectDelivered(clients, expected([], lines, 4_000));
+      expect((clients[2] as UserClient).received).toContain(long);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   test(
     "--source-secret and TLS on the sequencer, --client-secret and TLS on the edge",
     async () => {

@@ -10,6 +10,7 @@ import type { ServerConfig } from "../server/server.ts";
 import { EdgeFeed, type EdgeFeedTarget } from "./edge-feed.ts";
 import type { ClusterKeys } from "./keys.ts";
 import type { RedisLink } from "./redis-link.ts";
+import { MAX_STORED_LINE } from "./stream-entry.ts";
 import { streamTop } from "./stream-reader.ts";
 
 export interface EdgeConfig
@@ -106,7 +107,7 @@ export class Edge implements EdgeFeedTarget {
     this.isReady = false;
     this.why = "catching up with the stream";
     const config = this.config;
-    this.fanOut = new FanOut({ maxClientBuffer: config.maxClientBuffer, delimiter, maxLineBytes: config.maxLineBytes });
+    this.fanOut = new FanOut({ maxClientBuffer: config.maxClientBuffer, delimiter, maxLineBytes: MAX_STORED_LINE });
   }
 
   follow(kind: number, from: number, to: number): void {

@@ -53,6 +53,8 @@ class Term {
   readonly sources: EventSources;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
   readonly ended = Promise.withResolvers<string>();
+  /** A renewal still waiting for Redis: the next tick does not start another. */
+  private renewing = false;
 
   constructor(
     private readonly sequencer: Sequencer,
@@ -133,8 +135,6 @@ class Term {
     await this.appender.stop();
     this.ended.resolve(why);
   }
-
-  private renewing = false;
 
   private async renew(): Promise<void> {
     if (this.renewing) return;

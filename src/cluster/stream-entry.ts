@@ -23,6 +23,13 @@ export interface StreamEntry {
   lines: string;
 }
 
+/**
+ * The longest line an entry can hold: the most any sequencer's
+ * --max-line-bytes accepts. Readers frame entries with this bound, not their
+ * own --max-line-bytes, so an edge never drops a line its sequencer took.
+ */
+export const MAX_STORED_LINE = 1024 * 1024;
+
 export const FIRST_FIELD = "f";
 export const EPOCH_FIELD = "e";
 export const LINES_FIELD = "l";

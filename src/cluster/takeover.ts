@@ -6,6 +6,7 @@ import { type ClusterKeys, randomEpoch } from "./keys.ts";
 import type { Lease } from "./lease.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { encodeSnapshot, replaySnapshot } from "./snapshot.ts";
+import { MAX_STORED_LINE } from "./stream-entry.ts";
 import { catchUp, readMeta, readSnapshot, StreamCursor, streamTop } from "./stream-reader.ts";
 
 /** Where a sequencer that now holds the lease starts from. */
@@ -19,8 +20,6 @@ export interface StreamState {
   graph: FollowGraph;
 }
 
-/** Longest line the stream can hold (the sequencer only stores lines it accepted). */
-const MAX_STORED_LINE = 1024 * 1024;
 const PAGE = 1000;
 
 /**
