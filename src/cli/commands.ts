@@ -137,13 +137,18 @@ export async function run(argv: string[], env: Record<string, string | undefined
   }
 }
 
+/** A table has the flag by its name or by another name for it (a flag's `alias`, where the table gives one). */
+function takes(flags: FlagTable, flag: string): boolean {
+  return flag in flags || Object.values(flags).some((entry) => (entry as { alias?: string }).alias === flag);
+}
+
 /** A flag of another command (`edge --event-port`) is a usage error that says where it belongs. */
 function misplacedFlag(name: string, flags: FlagTable, args: string[]): void {
   for (const arg of args) {
     if (arg === "--") return;
     const flag = /^--([a-z][a-z-]*)(?:=|$)/.exec(arg)?.[1];
-    if (flag === undefined || flag in flags || flag === "help" || flag === "version") continue;
-    const owners = Object.keys(COMMANDS).filter((other) => other !== name && flag in (COMMANDS[other] as Command<FlagTable>).flags);
+    if (flag === undefined || takes(flags, flag) || flag === "help" || flag === "version") continue;
+    const owners = Object.keys(COMMANDS).filter((other) => other !== name && takes((COMMANDS[other] as Command<FlagTable>).flags, flag));
     if (owners.length > 0) throw new UsageError(`--${flag} does not apply to follower-maze ${name} (it is a flag of ${owners.join(" and ")})`);
   }
 }
