@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import { resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { EDGE_FLAGS, SEQUENCER_FLAGS } from "../src/cli/cluster-flags.ts";
 import { envName, type FlagTable } from "../src/cli/flags.ts";
 import { SERVE_FLAGS } from "../src/cli/serve-flags.ts";
 import { SIMULATE_FLAGS } from "../src/cli/simulate-flags.ts";
@@ -36,6 +37,25 @@ describe("README", () => {
 
   test("documents every simulate flag with its variable and default", () => {
     expectFlagRows(section("## Simulate"), SIMULATE_FLAGS);
+  });
+
+  test("documents the cluster's own flags, and which serve flags each role takes", () => {
+    const lines = section("## Running a cluster");
+    const own = (table: FlagTable) => Object.fromEntries(Object.entries(table).filter(([name]) => !(name in SERVE_FLAGS)));
+    expectFlagRows(lines, { ...own(SEQUENCER_FLAGS), ...own(EDGE_FLAGS) });
+    for (const [role, table] of [
+      ["sequencer", SEQUENCER_FLAGS],
+      ["edge", EDGE_FLAGS],
+    ] as const) {
+      const row = lines.find((line) => line.startsWith(`| ${role} |`));
+      expect(row, `a row for ${role}`).toBeDefined();
+      const listed = [...(row as string).matchAll(/`--([a-z-]+)`/g)].map((match) => match[1]).sort();
+      expect(listed).toEqual(
+        Object.keys(table)
+          .filter((name) => name in SERVE_FLAGS)
+          .sort(),
+      );
+    }
   });
 
   test("every script it tells people to run exists", () => {

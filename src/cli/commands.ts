@@ -2,6 +2,8 @@ import { ClientTokens } from "../auth/client-tokens.ts";
 import { EXIT_OK, InvalidValueError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 import { closest } from "./closest.ts";
+import { runEdge, runSequencer } from "./cluster.ts";
+import { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
 import { describeFlags, ENV_PREFIX, envName, type FlagTable, type FlagValues, type Invocation, parseFlags } from "./flags.ts";
 import { serve } from "./serve.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
@@ -41,6 +43,28 @@ const COMMANDS: Record<string, Command<FlagTable>> = {
     exits:
       "0 after a clean shutdown (SIGINT/SIGTERM/SIGHUP), 1 when the server cannot start\n(for example a port already in use, or a TLS file it cannot read or use), 2 for a bad\nflag or environment value.",
     run: serve,
+  }),
+  sequencer: command({
+    synopsis: "follower-maze sequencer --redis URL [flags]",
+    summary: "cluster mode: orders events from the event port into a Redis stream (one active, others standby)",
+    flags: SEQUENCER_FLAGS,
+    arguments: 0,
+    notes: `${SECRETS_NOTE}The Redis password goes in ${envName("redis-password")} the same way.
+`,
+    exits:
+      "0 after a clean shutdown (SIGINT/SIGTERM), 1 when it cannot start (Redis unreachable\nor refusing the password, a port in use, a TLS file, a stream it cannot continue), 2 for a\nbad flag or environment value, or a flag that belongs to another command.",
+    run: runSequencer,
+  }),
+  edge: command({
+    synopsis: "follower-maze edge --redis URL [flags]",
+    summary: "cluster mode: follows the Redis stream and notifies its own connected users",
+    flags: EDGE_FLAGS,
+    arguments: 0,
+    notes: `${SECRETS_NOTE}The Redis password goes in ${envName("redis-password")} the same way.
+`,
+    exits:
+      "0 after a clean shutdown (SIGINT/SIGTERM), 1 when it cannot start (Redis unreachable\nor refusing the password, a port in use, a TLS file), 2 for a bad flag or environment\nvalue, or a flag that belongs to another command.",
+    run: runEdge,
   }),
   simulate: command({
     synopsis: "follower-maze simulate [flags]",
@@ -92,7 +116,9 @@ export async function run(argv: string[], env: Record<string, string | undefined
     const c = COMMANDS[name];
     if (c === undefined) throw unknownCommand(name);
     if (named) helpHint = `follower-maze ${name} --help`;
-    const parsed = parseFlags(c.flags, named ? argv.slice(1) : argv, env);
+    const args = named ? argv.slice(1) : argv;
+    misplacedFlag(name, c.flags, args);
+    const parsed = parseFlags(c.flags, args, env);
     if (parsed.help) {
       process.stdout.write(usage(name));
       return EXIT_OK;
@@ -108,6 +134,22 @@ export async function run(argv: string[], env: Record<string, string | undefined
     if (!(error instanceof UsageError)) throw error;
     process.stderr.write(`follower-maze: ${error.message} (see ${helpHint})\n`);
     return error.exitStatus;
+  }
+}
+
+/** A table has the flag by its name or by another name for it (a flag's `alias`, where the table gives one). */
+function takes(flags: FlagTable, flag: string): boolean {
+  return flag in flags || Object.values(flags).some((entry) => (entry as { alias?: string }).alias === flag);
+}
+
+/** A flag of another command (`edge --event-port`) is a usage error that says where it belongs. */
+function misplacedFlag(name: string, flags: FlagTable, args: string[]): void {
+  for (const arg of args) {
+    if (arg === "--") return;
+    const flag = /^--([a-z][a-z-]*)(?:=|$)/.exec(arg)?.[1];
+    if (flag === undefined || takes(flags, flag) || flag === "help" || flag === "version") continue;
+    const owners = Object.keys(COMMANDS).filter((other) => other !== name && takes((COMMANDS[other] as Command<FlagTable>).flags, flag));
+    if (owners.length > 0) throw new UsageError(`--${flag} does not apply to follower-maze ${name} (it is a flag of ${owners.join(" and ")})`);
   }
 }
 

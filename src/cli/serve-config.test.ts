@@ -79,6 +79,7 @@ describe("serverConfig", () => {
   test.each([
     [["--event-port", "5555", "--client-port", "5555"], "--client-port: port 5555 is already given to --event-port"],
     [["--event-port", "5555", "--metrics-port", "5555"], "--metrics-port: port 5555 is already given to --event-port"],
+    [["--client-port", "5555", "--ws-port", "5555"], "--ws-port: port 5555 is already given to --client-port"],
     [["--client-port", "5556", "--metrics-port", "5556"], "--metrics-port: port 5556 is already given to --client-port"],
   ])("%j: two listeners on one port is a usage error", (argv, message) => {
     expect(usageError(...argv)).toStartWith(message);

@@ -75,7 +75,7 @@ export function serverConfig(options: ServeOptions, origin: Origin = flagOrigin)
 const either = (flag: string) => `--${flag} (or ${envName(flag)})`;
 
 /** The ports `serve` listens on; two listeners cannot share one, though 0 (any free port) may repeat. */
-const LISTENER_PORTS = ["event-port", "client-port", "metrics-port"] as const;
+const LISTENER_PORTS = ["event-port", "client-port", "metrics-port", "ws-port"] as const;
 
 /** Caught here, since the second listener would otherwise report its own port as "already in use". */
 function checkDistinctPorts(options: ServeOptions, origin: Origin): void {

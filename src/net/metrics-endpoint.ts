@@ -12,17 +12,24 @@ export interface Connections<T> {
 }
 
 /** What the endpoint serves, asked afresh on every request. */
-export interface MonitoredServer {
-  /** The /metrics page in the Prometheus text format. */
-  metrics(): string;
+export interface Introspection {
   /** The /stats document the status page draws. */
   status(): object;
   clients(): Connections<ClientEntry>;
   sources(): Connections<SourceEntry>;
   /** Event sources are paused (the reorder buffer is full). */
   sourcesPaused(): boolean;
+}
+
+export interface MonitoredServer {
+  /** The /metrics page in the Prometheus text format. */
+  metrics(): string;
+  /** The status page, /stats and the connection listings; the cluster roles have only /metrics and the probes so far. */
+  introspection?: Introspection;
   /** Both listeners are up and the server is not shutting down. */
   ready(): boolean;
+  /** Why it is not ready, for the 503's body; "shutting down" when not given. */
+  unready?(): string;
   /** A request failed with an exception: a bug, worth an error line. */
   failed(error: Error): void;
 }
@@ -43,20 +50,25 @@ function listing<T>(connections: Connections<T>, url: URL, key: string, render: 
   return json({ now: new Date().toISOString(), ...page, [key]: items });
 }
 
+/** A route that needs the server's introspection, which a command without it answers with 404. */
+function introspected(route: (server: Introspection, url: URL) => Response): (server: MonitoredServer, url: URL) => Response {
+  return (server, url) => (server.introspection === undefined ? text(404, `not served by this command: try /metrics\n`) : route(server.introspection, url));
+}
+
 const ROUTES = new Map<string, (server: MonitoredServer, url: URL) => Response>([
-  ["/", () => new Response(STATUS_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } })],
-  ["/stats", (server) => json(server.status())],
-  ["/clients", (server, url) => listing(server.clients(), url, "clients", renderClient)],
+  ["/", introspected(() => new Response(STATUS_PAGE, { headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } }))],
+  ["/stats", introspected((server) => json(server.status()))],
+  ["/clients", introspected((server, url) => listing(server.clients(), url, "clients", renderClient))],
   [
     "/sources",
-    (server, url) => {
+    introspected((server, url) => {
       const paused = server.sourcesPaused();
       return listing(server.sources(), url, "sources", (source) => renderSource(source, paused));
-    },
+    }),
   ],
   ["/metrics", (server) => new Response(server.metrics(), { headers: { "Content-Type": EXPOSITION_CONTENT_TYPE } })],
   ["/healthz", () => text(200, "ok\n")],
-  ["/readyz", (server) => (server.ready() ? text(200, "ready\n") : text(503, "shutting down\n"))],
+  ["/readyz", (server) => (server.ready() ? text(200, "ready\n") : text(503, server.unready?.() ?? "shutting down\n"))],
 ]);
 
 const KNOWN_PATHS = [...ROUTES.keys()].join(", ");

@@ -147,19 +147,21 @@ export class Server {
           ? null
           : new MetricsEndpoint(config.host, config.metricsPort, {
               metrics: () => renderServerMetrics(this.stats(), this.deliveryLatency),
-              status: () =>
-                statusReport({
-                  version: VERSION,
-                  startedAt: this.startedAt,
-                  now: Date.now(),
-                  stats: this.stats(),
-                  deliveryLatency: this.deliveryLatency,
-                  history: this.history,
-                  sampleIntervalMs: STATUS_SAMPLE_MS,
-                }),
-              clients: () => this.clientConnections(),
-              sources: () => ({ total: this.sources.count, entries: this.sources.connections() }),
-              sourcesPaused: () => this.sources.isPaused,
+              introspection: {
+                status: () =>
+                  statusReport({
+                    version: VERSION,
+                    startedAt: this.startedAt,
+                    now: Date.now(),
+                    stats: this.stats(),
+                    deliveryLatency: this.deliveryLatency,
+                    history: this.history,
+                    sampleIntervalMs: STATUS_SAMPLE_MS,
+                  }),
+                clients: () => this.clientConnections(),
+                sources: () => ({ total: this.sources.count, entries: this.sources.connections() }),
+                sourcesPaused: () => this.sources.isPaused,
+              },
               ready: () => this.ready,
               failed: (error) => reportFailure(this.log, "metrics endpoint", error),
             });

@@ -11,12 +11,14 @@
  *
  * `latency-paired` alternates follower-maze with a compiled thread-per-client
  * baseline (see latency-paired.ts); it is not one of the runs done by default.
+ *   bun run bench:e2e cluster         # Redis + sequencer + 3 edges against serve (cluster.ts)
  */
 
 import { parseArgs } from "node:util";
 import { errorMessage } from "../../src/errors.ts";
 import { runSimulate, startServer } from "../support/server-process.ts";
 import { builtBinary, pickRuns } from "./bench-args.ts";
+import { clusterBenchmark } from "./cluster.ts";
 import { latencyPaired } from "./latency-paired.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */
@@ -26,6 +28,8 @@ const RUNS: Record<string, string[]> = {
   scale: ["--totalEvents", "1000000", "--concurrencyLevel", "10000", "--numberOfUsers", "100000"],
   latency: ["--totalEvents", "200000", "--rate", "20000"],
   ci: ["--totalEvents", "200000", "--noise", "0.05"],
+  /** Not a simulator run of its own: see cluster.ts. */
+  cluster: [],
 };
 const ALL = ["default", "1m", "scale", "latency"];
 
@@ -69,6 +73,10 @@ const binary = builtBinary(args.binary);
 
 let failed = 0;
 for (const name of chosen) {
+  if (name === "cluster") {
+    failed += await clusterBenchmark(binary);
+    continue;
+  }
   if (name === PAIRED) {
     const rate = Number(args.rate);
     // Ten seconds of load by default, as the single latency run has.

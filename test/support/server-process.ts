@@ -60,7 +60,7 @@ export function childEnv(env: Record<string, string> = {}): Record<string, strin
 }
 
 /** `follower-maze` as a command: the binary at `binary`, or the source run by this Bun. */
-function followerMaze(binary: string | undefined): string[] {
+export function followerMaze(binary: string | undefined): string[] {
   return binary ? [resolve(binary)] : [process.execPath, resolve(ROOT, "src/main.ts")];
 }
 
