@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Engine, type EngineObserver } from "../src/engine/engine.ts";
 import { FollowerTable } from "../src/graph/follower-table.ts";
 import { UserIndex } from "../src/graph/user-index.ts";
+import type { OrderedEvents } from "../src/pipeline/ordered-events.ts";
 import { LineFramer } from "../src/protocol/line-framer.ts";
 import { ClientDirectory } from "../src/routing/client-directory.ts";
 import type { ByteWriter, Outbox } from "../src/routing/outbox.ts";
@@ -420,14 +421,20 @@ function runEngine(sc: Scenario, seed: number): EngineRun {
   const router = new Router(users, graph, clients);
   const run: EngineRun = { engine: null as unknown as Engine, router, users, graph, connections: [], keptPlace: 0, dropped: 0, compactions: 0 };
   const observer: EngineObserver = {
-    malformed: (_problem, _line, keptPlace) => {
+    malformed: (_problem, _buf, _start, _end, keptPlace) => {
       if (keptPlace) run.keptPlace++;
     },
     oversized: () => {},
     duplicate: () => {},
     gapSkipped: () => {},
   };
-  const engine = new Engine({ delimiter: p.delimiter.charCodeAt(0), startSeq: p.startSeq, maxPending: Number.MAX_SAFE_INTEGER }, router, observer);
+  // The fan-out's parts, taken apart so the run can look at the graph and at every outbox.
+  const stream: OrderedEvents = {
+    event: (seq, kind, from, to, line, start, length) => router.event(seq, kind, from, to, line, start, length),
+    skipped: () => {},
+    flush: () => clients.flush(() => run.dropped++),
+  };
+  const engine = new Engine({ delimiter: p.delimiter.charCodeAt(0), startSeq: p.startSeq, maxPending: Number.MAX_SAFE_INTEGER }, stream, observer);
   run.engine = engine;
   const framers = Array.from({ length: p.sources }, () => new LineFramer(p.maxLineBytes, engine));
   const outboxes: Outbox[] = [];
@@ -449,11 +456,18 @@ function runEngine(sc: Scenario, seed: number): EngineRun {
   };
   for (const step of sc.steps) {
     act(step.actions);
-    framers[step.source].push(step.chunk);
-    const pinned = engine.reorder.events.pinnedBytes;
-    engine.settle();
-    if (engine.reorder.events.pinnedBytes < pinned) run.compactions++;
-    clients.flush(() => run.dropped++);
+    const framer = framers[step.source];
+    let pinned = 0;
+    engine.read(
+      {
+        push(chunk) {
+          framer.push(chunk);
+          pinned = engine.pinnedBytes;
+        },
+      },
+      step.chunk,
+    );
+    if (engine.pinnedBytes < pinned) run.compactions++;
     // Slow sockets catch up only now and then, so later reads append behind an unsent tail.
     if (writes) for (const outbox of clients.all) if (writes.chance(0.3)) drain(outbox);
   }
@@ -541,12 +555,12 @@ function check(c: Case): void {
   expect({
     lines: e.lines,
     applied: e.applied,
-    next: engine.reorder.next,
+    next: engine.next,
     malformed: e.malformed,
     malformedReadable: run.keptPlace,
     oversized: e.oversized,
     // The engine counts a duplicate of a waiting line when it comes up, the model on arrival.
-    duplicatesAndHeld: e.duplicates + engine.reorder.size,
+    duplicatesAndHeld: e.duplicates + engine.pending,
     notifications: run.router.notifications,
     dropped: run.dropped,
   }).toEqual({

@@ -8,7 +8,8 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
 import { EXPOSITION_CONTENT_TYPE } from "../src/metrics/exposition.ts";
 import { DELIVERY_LATENCY, SERVER_METRICS } from "../src/metrics/server-metrics.ts";
-import type { ServerConfig } from "../src/net/server.ts";
+import type { ServerConfig } from "../src/server/server.ts";
+import { ManualTimers } from "./support/manual-timers.ts";
 import { crlf, EventSource, paddedPrivate, TestServer, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { metricsUrl, parseSamples, scrape } from "./support/scrape.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";
@@ -17,8 +18,8 @@ setDefaultTimeout(20_000);
 
 let current: TestServer | undefined;
 
-function serve(config: Partial<ServerConfig> = {}): { t: TestServer; port: number } {
-  current = new TestServer({ metricsPort: 0, ...config });
+function serve(config: Partial<ServerConfig> = {}, timers?: ManualTimers): { t: TestServer; port: number } {
+  current = new TestServer({ metricsPort: 0, ...config }, timers);
   return { t: current, port: current.server.metricsPort as number };
 }
 
@@ -203,7 +204,9 @@ describe("the metrics follow the traffic", () => {
   });
 
   test("client connections and disconnects, by reason", async () => {
-    const { t, port } = serve({ handshakeTimeoutMs: 100, maxLineBytes: 65_536, maxClientBuffer: 256 * 1024 });
+    // Handshake timeouts fire when the test says, never in the middle of a legitimate handshake on a slow machine.
+    const timers = new ManualTimers();
+    const { t, port } = serve({ maxLineBytes: 65_536, maxClientBuffer: 256 * 1024 }, timers);
     const count = async () => {
       const m = await scrape(port);
       return {
@@ -229,6 +232,10 @@ describe("the metrics follow the traffic", () => {
     const bad = await t.rawClient("not a user\r\n");
     await waitFor(() => bad.closed, "the bad handshake to be refused");
     const silent = await t.rawClient(null);
+    await t.waitStats((s) => s.clientConnections === 4, "the silent connection to be opened");
+    // Only the silent connection still owes its handshake, so only its timer is pending.
+    expect(timers.size).toBe(1);
+    timers.fireAll();
     await waitFor(() => silent.closed, "the handshake timeout");
     expect(await count()).toEqual({ opened: 4, connected: 0, closed: 2, slow: 0, bad: 1, timeout: 1 });
 

@@ -8,7 +8,7 @@
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { ClientTokens } from "../src/auth/client-tokens.ts";
-import type { ServerConfig } from "../src/net/server.ts";
+import type { ServerConfig } from "../src/server/server.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { crlf, EventSource, expectedStreams, logLines, serverPerTest, type TestServer, UserClient, waitFor, waitForBarrier } from "./support/net-harness.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";
@@ -72,6 +72,20 @@ describe("TLS", () => {
     expect(client.received).toBe(crlf("2|B"));
     expect(plainClient.received).not.toContain("|");
     expect(t.stats()).toMatchObject({ linesRead: 2, duplicates: 0, clients: 1 });
+  });
+
+  test("a peer that hangs up during the TLS handshake is a TLS failure on either port, not an ordinary close", async () => {
+    const t = serve({ eventTls: TLS, clientTls: TLS });
+    // Plain TCP that says nothing and leaves: the server is still waiting for its ClientHello.
+    const client = await UserClient.connect(t.server.clientPort, null);
+    const source = await EventSource.connect(t.server.eventPort);
+    await t.waitStats((s) => s.clientConnections === 1, "the client connection to be opened");
+    client.end();
+    await source.end();
+    await t.waitStats((s) => s.tlsFailures === 2, "both departures to be counted as TLS failures");
+    expect(t.stats()).toMatchObject({ tlsFailures: 2, closedDisconnects: 0, handshakeTimeouts: 0, sourcesRejected: 0, eventSources: 0 });
+    expect(logLines(t, /client .* disconnected: TLS handshake failed/)).toHaveLength(1);
+    expect(logLines(t, /event source .* disconnected: TLS handshake failed/)).toHaveLength(1);
   });
 
   test("a peer that never finishes the TLS handshake is closed after the handshake timeout", async () => {

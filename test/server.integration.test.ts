@@ -7,12 +7,14 @@
  * in sequence order.
  */
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import type { Socket } from "bun";
 import { Prng } from "../src/simulate/prng.ts";
 import {
   crlf,
   type EventSource,
   expectedStreams,
   expectStream,
+  HOST,
   logLines,
   paddedPrivate,
   serverPerTest,
@@ -315,6 +317,51 @@ describe("user client handshake", () => {
 });
 
 describe("slow and vanishing clients", () => {
+  test("a client that floods after its handshake is cut off: 200 MB sent, a few MB at most accepted", async () => {
+    const t = serve();
+    const total = 200 * 1024 * 1024;
+    const chunk = new Uint8Array(1024 * 1024).fill(0x41);
+    let accepted = 0;
+    const closed = Promise.withResolvers<void>();
+    const pump = (socket: Socket<undefined>) => {
+      while (accepted < total) {
+        const written = socket.write(chunk);
+        if (written < 0) return;
+        accepted += written;
+        if (written < chunk.length) return;
+      }
+      socket.end();
+    };
+    await Bun.connect({
+      hostname: HOST,
+      port: t.server.clientPort,
+      socket: {
+        open(socket) {
+          socket.write("1\r\n");
+          pump(socket);
+        },
+        drain: pump,
+        data() {},
+        close: () => closed.resolve(),
+        error() {},
+      },
+    });
+    await closed.promise;
+    // What the kernel buffers hold on loopback, plus the bound the server reads up to.
+    expect(accepted).toBeLessThan(16 * 1024 * 1024);
+    expect(t.stats()).toMatchObject({ floodDisconnects: 1, closedDisconnects: 0, clients: 0 });
+    expect(logLines(t, /\(user 1\) disconnected: sent over 65536 bytes after its handshake/)).toHaveLength(1);
+  });
+
+  test("a client may send a little after its handshake: it is ignored and the client stays", async () => {
+    const t = serve();
+    const [client] = await t.users(1);
+    client.write("hello\r\n".repeat(1000));
+    await t.sendOnce("1|B");
+    await waitForBarrier([client], "1|B");
+    expect(t.stats()).toMatchObject({ floodDisconnects: 0, clients: 1 });
+  });
+
   test("disconnects a client that does not read, without holding up one that does", async () => {
     const maxClientBuffer = 256 * 1024;
     const t = serve({ maxLineBytes: 65_536, maxClientBuffer });
@@ -502,6 +549,25 @@ describe("shutdown", () => {
     expectStream(behind, crlf(...sent, last));
     expect(upToDate.received).toBe(crlf(last));
     expect(t.stats()).toMatchObject({ queuedBytes: 0, slowDisconnects: 0 });
+  });
+
+  test("ends as soon as the last backed-up client disconnects, not at the deadline", async () => {
+    const t = serve({ maxLineBytes: 65_536, maxClientBuffer: 256 * 1024 * 1024 });
+    const stuck = await t.user(1, { paused: true });
+    const source = await t.source();
+    await queueUp(t, source, 1);
+
+    let ended = false;
+    // Far longer than the wait below: only noticing the disconnect can end it in time.
+    const done = t.server.shutdown(600_000).then((flushed) => {
+      ended = true;
+      return flushed;
+    });
+    stuck.terminate();
+    await waitFor(() => ended, "the shutdown to end once nothing is owed");
+    // Nothing is owed to a client that left, so nothing was left unsent.
+    expect(await done).toBe(true);
+    expect(t.stats()).toMatchObject({ queuedBytes: 0, clients: 0 });
   });
 
   test("gives up on a client that has not taken its queue when the deadline passes", async () => {

@@ -1,7 +1,7 @@
 import { TOKEN_HEX_DIGITS } from "../auth/client-tokens.ts";
 import { AUTH_PREFIX } from "../auth/source-secret.ts";
-import type { ServerConfig } from "../net/server.ts";
 import { MAX_USER_ID } from "../protocol/ascii.ts";
+import type { ServerConfig } from "../server/server.ts";
 import type { FlagValues } from "./flags.ts";
 import { type SERVE_FLAGS, TLS_PORTS } from "./serve-flags.ts";
 import { readTlsFiles } from "./tls-files.ts";

@@ -1,6 +1,7 @@
 import { Logger, toStderr } from "../log/logger.ts";
+import { statsLine } from "../metrics/server-stats.ts";
 import { formatAddress, ListenError } from "../net/listen.ts";
-import { Server, statsLine } from "../net/server.ts";
+import { Server } from "../server/server.ts";
 import { VERSION } from "../version.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
 import { TlsFileError } from "./tls-files.ts";

@@ -4,7 +4,7 @@ export interface LatencySink {
 }
 
 /**
- * Arrival stamps (performance.now() ms) of the events applied since their
+ * Arrival stamps (clock() ms) of the events applied since their
  * notifications were last written, as runs of (stamp, count). Events applied
  * from one read share its stamp, so a read costs one run however many events
  * it carried; only held events, released one by one, add a run each when

@@ -1,9 +1,9 @@
 import { ReorderBuffer } from "../ordering/reorder-buffer.ts";
+import type { OrderedEvents } from "../pipeline/ordered-events.ts";
 import { NOOP } from "../protocol/event-kind.ts";
 import { ParsedEvent, type Problem, parseEventLine, UNREADABLE } from "../protocol/event-line.ts";
 import type { LineSink } from "../protocol/line-framer.ts";
-import type { Router } from "../routing/router.ts";
-import { AppliedArrivals } from "./applied-arrivals.ts";
+import { AppliedArrivals, type LatencySink } from "./applied-arrivals.ts";
 
 export interface EngineOptions {
   /** Field separator byte, `|` by default. */
@@ -14,10 +14,26 @@ export interface EngineOptions {
   maxPending: number;
 }
 
+/** Where a read's bytes go to be framed: an event source's LineFramer, which hands its lines to the engine. */
+export interface Framer {
+  push(chunk: Uint8Array): void;
+}
+
+/** Milliseconds on a monotonic clock. */
+export type Clock = () => number;
+
+/** What the engine measures with: the clock it stamps reads with, and where each event's delivery latency goes. */
+export interface EngineTiming {
+  clock: Clock;
+  latency: LatencySink;
+}
+
+const UNTIMED: EngineTiming = { clock: () => 0, latency: { observe() {} } };
+
 /** What the engine reports for the operator; all calls are off the hot path. */
 export interface EngineObserver {
-  /** A line was dropped; `keptPlace` when its sequence number still counts as applied. */
-  malformed(problem: Problem, line: Uint8Array, keptPlace: boolean): void;
+  /** `buf[start, end)` was dropped; `keptPlace` when its sequence number still counts as applied. */
+  malformed(problem: Problem, buf: Uint8Array, start: number, end: number, keptPlace: boolean): void;
   oversized(length: number): void;
   duplicate(seq: number): void;
   gapSkipped(from: number, to: number): void;
@@ -37,27 +53,29 @@ export class EngineCounters {
 }
 
 /**
- * The server's pure core: event lines in, routed notifications out. Parses
- * each line in place, applies it at once when it is the next in sequence
- * (the common case never touches the heap), holds it otherwise, and releases
- * held events as the gaps before them fill.
+ * The sequencer, the server's first stage: event lines in, the ordered event
+ * stream out (pipeline/ordered-events.ts). Parses each line in place, passes
+ * it on at once when it is the next in sequence (the common case never
+ * touches the heap), holds it otherwise, and releases held events as the gaps
+ * before them fill. It knows nothing of users or sockets.
  */
 export class Engine implements LineSink {
   readonly counters = new EngineCounters();
-  readonly reorder: ReorderBuffer;
-  /** When the events applied since the last write arrived; the caller reports them once it has written. */
-  readonly arrivals = new AppliedArrivals();
+  private readonly reorder: ReorderBuffer;
+  /** When the events applied since the last flush arrived. */
+  private readonly arrivals = new AppliedArrivals();
   private readonly parsed = new ParsedEvent();
   private readonly delimiter: number;
-  /** When the read being processed arrived (performance.now() ms). */
+  /** When the read being processed arrived (clock() ms). */
   private readStamp = 0;
   /** `counters.applied` up to which every applied event's stamp is in {@link arrivals}. */
   private stamped = 0;
 
   constructor(
     options: EngineOptions,
-    private readonly router: Router,
+    private readonly out: OrderedEvents,
     private readonly observer: EngineObserver,
+    private readonly timing: EngineTiming = UNTIMED,
   ) {
     this.delimiter = options.delimiter;
     this.reorder = new ReorderBuffer(options.startSeq, options.maxPending);
@@ -68,6 +86,54 @@ export class Engine implements LineSink {
     return this.reorder.full;
   }
 
+  /** The sequence number that must be applied next. */
+  get next(): number {
+    return this.reorder.next;
+  }
+
+  /** Events held, waiting for an earlier sequence number. */
+  get pending(): number {
+    return this.reorder.size;
+  }
+
+  /** Bytes of the lines held. */
+  get heldBytes(): number {
+    return this.reorder.events.heldBytes;
+  }
+
+  /** Bytes of the reads those lines keep alive, which the end of each cycle bounds. */
+  get pinnedBytes(): number {
+    return this.reorder.events.pinnedBytes;
+  }
+
+  /**
+   * One read cycle: stamps the read, frames it (its lines come back through
+   * {@link line}), then, even if framing threw, settles the reorder buffer,
+   * flushes the stream and records the delivery latency of what was applied.
+   * Returns whether the buffer is now full, so reading should pause.
+   */
+  read(framer: Framer, chunk: Uint8Array): boolean {
+    this.readStamp = this.timing.clock();
+    try {
+      framer.push(chunk);
+    } finally {
+      this.endCycle();
+    }
+    return this.reorder.full;
+  }
+
+  /**
+   * One gap cycle: gives up on the missing sequence numbers before the first
+   * held event and applies what follows. Returns how many were skipped.
+   */
+  skipGap(): number {
+    try {
+      return this.skip();
+    } finally {
+      this.endCycle();
+    }
+  }
+
   line(buf: Uint8Array, start: number, end: number): void {
     const counters = this.counters;
     counters.lines++;
@@ -75,7 +141,7 @@ export class Engine implements LineSink {
     let kind = parseEventLine(buf, start, end, this.delimiter, parsed);
     if (kind <= NOOP) {
       counters.malformed++;
-      this.observer.malformed(parsed.problem as Problem, buf.subarray(start, end), kind === NOOP);
+      this.observer.malformed(parsed.problem as Problem, buf, start, end, kind === NOOP);
       if (kind === UNREADABLE) return;
       kind = NOOP;
     }
@@ -97,13 +163,8 @@ export class Engine implements LineSink {
     this.observer.oversized(length);
   }
 
-  /** Starts one read: the events it carries arrived at `now` (performance.now() ms). */
-  beginRead(now: number): void {
-    this.readStamp = now;
-  }
-
-  /** Ends one read: bounds memory pinned by held events and stamps the events applied straight from the read. */
-  settle(): void {
+  /** Bounds memory pinned by held events, flushes the stream, then reports the latency of every event applied since the last cycle. */
+  private endCycle(): void {
     this.reorder.settle();
     // Released events were stamped one by one; counting the rest here keeps the in-order path free of timing work.
     const unstamped = this.counters.applied - this.stamped;
@@ -111,15 +172,18 @@ export class Engine implements LineSink {
       this.arrivals.add(this.readStamp, unstamped);
       this.stamped += unstamped;
     }
+    this.out.flush();
+    this.arrivals.written(this.timing.clock(), this.timing.latency);
   }
 
-  /** Gives up on the missing sequence numbers before the first held event and applies what follows. */
-  skipGap(): number {
+  private skip(): number {
     const from = this.reorder.next;
     const skipped = this.reorder.skipGap();
     if (skipped === 0) return 0;
+    const to = from + skipped - 1;
     this.counters.skipped += skipped;
-    this.observer.gapSkipped(from, from + skipped - 1);
+    this.observer.gapSkipped(from, to);
+    this.out.skipped(from, to);
     this.releaseReady();
     return skipped;
   }
@@ -156,11 +220,11 @@ export class Engine implements LineSink {
     this.stamped += count;
   }
 
-  /** `seq` is the next expected number: count it and route it (a no-op only advances the order). */
+  /** `seq` is the next expected number: count it and pass it on (a no-op too, so every number is accounted for). */
   private apply(seq: number, kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
-    this.reorder.next = seq + 1;
+    this.reorder.advance(seq);
     this.counters.applied++;
-    if (kind !== NOOP) this.router.route(kind, from, to, line, start, length);
+    this.out.event(seq, kind, from, to, line, start, length);
   }
 
   private duplicate(seq: number): void {

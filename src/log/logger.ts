@@ -94,7 +94,16 @@ export class RateLimitedLog {
 
   /** `message` is built only when the line will be printed. */
   log(message: () => string): void {
-    if (!this.logger.enabled(this.level)) return;
+    if (this.admit()) this.print(message());
+  }
+
+  /**
+   * Whether a message logged now would be printed; a refusal counts as
+   * suppressed. Hot paths call this before building anything, even a closure,
+   * and then {@link print} the message.
+   */
+  admit(): boolean {
+    if (!this.logger.enabled(this.level)) return false;
     const now = this.now();
     if (now - this.windowStart >= this.windowMs) {
       if (this.suppressed > 0) {
@@ -106,9 +115,14 @@ export class RateLimitedLog {
     }
     if (this.passed < this.burst) {
       this.passed++;
-      this.logger.log(this.level, message());
-    } else {
-      this.suppressed++;
+      return true;
     }
+    this.suppressed++;
+    return false;
+  }
+
+  /** Prints a message {@link admit} let through. */
+  print(message: string): void {
+    this.logger.log(this.level, message);
   }
 }

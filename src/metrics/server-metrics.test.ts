@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import type { ServerStats } from "../net/server.ts";
 import { Histogram } from "./histogram.ts";
 import { DELIVERY_LATENCY, renderServerMetrics, SERVER_METRICS } from "./server-metrics.ts";
+import type { ServerStats } from "./server-stats.ts";
 
 /** Every field a distinct value, so a row reading the wrong field shows. */
 const STATS: ServerStats = {
@@ -30,6 +30,7 @@ const STATS: ServerStats = {
   clientsRefused: 122,
   sourcesRejected: 123,
   tlsFailures: 124,
+  floodDisconnects: 125,
 };
 
 function samples(page: string): Map<string, string> {
@@ -64,6 +65,7 @@ describe("server metrics", () => {
       follower_maze_client_connections_total: "115",
       'follower_maze_client_disconnects_total{reason="closed"}': "116",
       'follower_maze_client_disconnects_total{reason="slow"}': "117",
+      'follower_maze_client_disconnects_total{reason="flooding"}': "125",
       'follower_maze_client_disconnects_total{reason="bad_handshake"}': "118",
       'follower_maze_client_disconnects_total{reason="bad_token"}': "121",
       'follower_maze_client_disconnects_total{reason="handshake_timeout"}': "119",

@@ -1,6 +1,6 @@
-import type { ServerStats } from "../net/server.ts";
 import { Exposition, type Labels } from "./exposition.ts";
 import { decadeBuckets, type Histogram } from "./histogram.ts";
+import type { ServerStats } from "./server-stats.ts";
 
 type Read = (stats: ServerStats) => number;
 
@@ -49,11 +49,12 @@ export const SERVER_METRICS: StatMetric[] = [
   counter("follower_maze_client_connections_total", "Client connections opened, counted before their handshake.", (s) => s.clientConnections),
   counterBy(
     "follower_maze_client_disconnects_total",
-    "Client connections ended, by reason: closed (by the client, lost, or at shutdown), slow (over --max-client-buffer), bad_handshake, bad_token (--client-secret), handshake_timeout.",
+    "Client connections ended, by reason: closed (by the client, lost, or at shutdown), slow (over --max-client-buffer), flooding (sent too much after the handshake), bad_handshake, bad_token (--client-secret), handshake_timeout.",
     "reason",
     {
       closed: (s) => s.closedDisconnects,
       slow: (s) => s.slowDisconnects,
+      flooding: (s) => s.floodDisconnects,
       bad_handshake: (s) => s.badHandshakes,
       bad_token: (s) => s.badTokens,
       handshake_timeout: (s) => s.handshakeTimeouts,

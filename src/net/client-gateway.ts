@@ -1,18 +1,32 @@
 import type { Socket, TCPSocketListener } from "bun";
 import { type ClientTokens, TOKEN_HEX_DIGITS, type TokenProblem } from "../auth/client-tokens.ts";
-import type { UserIndex } from "../graph/user-index.ts";
 import { quote } from "../log/quote.ts";
-import { MAX_USER_ID, SPACE, scanDecimal, scanEnd } from "../protocol/ascii.ts";
+import { DecimalCursor, MAX_USER_ID, SPACE } from "../protocol/ascii.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
-import type { ClientDirectory } from "../routing/client-directory.ts";
+import type { ClientTransport } from "../routing/fan-out.ts";
 import type { Outbox } from "../routing/outbox.ts";
+import { Handshake, type Stage, type Timers } from "./handshake.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
-export type ClientSocket = Socket<ClientConnection>;
+type ClientSocket = Socket<ClientConnection>;
 
 /** Idle time before TCP starts probing a silent client connection. */
 const KEEPALIVE_MS = 60_000;
+/**
+ * Bytes a client may send after its handshake, all ignored, before it is cut
+ * off: a real client sends nothing, and reading a flood forever costs CPU.
+ */
+export const MAX_IGNORED_BYTES = 64 * 1024;
+
 export type RejectReason = "bad handshake" | "bad token" | "handshake timeout" | "TLS handshake failed";
+
+/** Where joined clients go: the fan-out, by user id. */
+export interface ClientRegistry {
+  connect(userId: number, transport: ClientConnection): Outbox<ClientConnection>;
+  disconnect(outbox: Outbox<ClientConnection>): void;
+  drained(outbox: Outbox<ClientConnection>): void;
+  readonly queuedBytes: number;
+}
 
 /** What the client side tells the rest of the server; every call is per connection, never per event. */
 export interface ClientHooks {
@@ -21,6 +35,8 @@ export interface ClientHooks {
   /** Closed on arrival: `limit` connections were already open. */
   refused(remote: string, limit: number): void;
   slow(userId: number, remote: string, limit: number): void;
+  /** Sent more than `limit` bytes after its handshake. */
+  flooded(userId: number, remote: string, limit: number): void;
   left(userId: number, remote: string): void;
   /** A socket error, or an exception thrown while handling this client. */
   failed(remote: string, error: Error): void;
@@ -29,7 +45,6 @@ export interface ClientHooks {
 export class ClientCounters {
   /** Connections opened, before their handshake. */
   opened = 0;
-  accepted = 0;
   badHandshakes = 0;
   badTokens = 0;
   handshakeTimeouts = 0;
@@ -37,46 +52,64 @@ export class ClientCounters {
   /** Closed on arrival by --max-clients. */
   refused = 0;
   slowDisconnects = 0;
-  disconnects = 0;
-  /** Connections that ended other than by the server cutting them off (slow, bad handshake, handshake timeout). */
+  /** Cut off for sending more than {@link MAX_IGNORED_BYTES} after the handshake. */
+  floods = 0;
+  /** Connections that ended other than by the server cutting them off (slow, flooding, bad handshake, handshake timeout). */
   closed = 0;
 }
 
 /** One user-client connection: waiting for its handshake line, then only receiving. */
-export class ClientConnection implements LineSink {
-  outbox: Outbox<ClientSocket> | null = null;
+export class ClientConnection implements LineSink, ClientTransport {
+  outbox: Outbox<ClientConnection> | null = null;
   userId = -1;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  /**
-   * The server disconnected it for a reason it counted then: its close is not
-   * counted again, nor is it rejected twice (a TLS failure can follow a handshake timeout).
-   */
-  cutOff = false;
   readonly framer: LineFramer;
-  /** The handshake line has been seen (accepted or not); later input is ignored. */
-  private answered = false;
+  readonly handshake: Handshake;
+  /** Bytes received since the handshake, all ignored. */
+  private ignored = 0;
 
   constructor(
     readonly socket: ClientSocket,
     readonly remote: string,
-    maxLineBytes: number,
     private readonly gateway: ClientGateway,
+    options: ClientGatewayOptions,
   ) {
-    this.framer = new LineFramer(maxLineBytes, this);
+    this.framer = new LineFramer(options.maxLineBytes, this);
+    this.handshake = new Handshake(options.tls !== null, true, options.timers, options.handshakeTimeoutMs, (stage) =>
+      gateway.timedOut(this, stage, options.handshakeTimeoutMs),
+    );
+  }
+
+  write(data: Uint8Array, byteOffset: number, byteLength: number): number {
+    return this.socket.write(data, byteOffset, byteLength);
+  }
+
+  tooSlow(limit: number): void {
+    this.gateway.cutOff(this, "slow", limit);
+  }
+
+  /** A read from the client. Only its first line counts; after it, a bounded amount is read and ignored. */
+  received(chunk: Uint8Array): void {
+    const stage = this.handshake.stage;
+    if (stage === "first line") {
+      this.framer.push(chunk);
+    } else if (stage === "open") {
+      this.ignored += chunk.length;
+      if (this.ignored > MAX_IGNORED_BYTES) this.gateway.cutOff(this, "flooding", MAX_IGNORED_BYTES);
+    }
   }
 
   /** The handshake: `<userId>`, or `<userId> <token>` when the gateway checks tokens. */
   line(buf: Uint8Array, start: number, end: number): void {
-    if (this.answered) return;
-    this.answered = true;
+    if (this.handshake.stage !== "first line") return;
     const tokens = this.gateway.tokens;
+    const cursor = this.gateway.cursor;
     if (tokens === null) {
-      const userId = scanDecimal(buf, start, end, -1, MAX_USER_ID);
+      const userId = cursor.scan(buf, start, end, -1, MAX_USER_ID);
       if (userId < 0) this.gateway.reject(this, "bad handshake", `first line ${quote(buf.subarray(start, end), 40)} is not a user id`);
       else this.gateway.admit(this, userId);
       return;
     }
-    const userId = scanDecimal(buf, start, end, SPACE, MAX_USER_ID);
+    const userId = cursor.scan(buf, start, end, SPACE, MAX_USER_ID);
     if (userId < 0) {
       // Only the id field is shown: the rest of the line may be a token, even a valid one.
       const idEnd = buf.subarray(start, end).indexOf(SPACE);
@@ -87,14 +120,13 @@ export class ClientConnection implements LineSink {
       );
       return;
     }
-    const problem = tokens.check(userId, buf, scanEnd < end ? scanEnd + 1 : end, end);
+    const problem = tokens.check(userId, buf, cursor.end < end ? cursor.end + 1 : end, end);
     if (problem === null) this.gateway.admit(this, userId);
     else this.gateway.reject(this, "bad token", `${TOKEN_PROBLEMS[problem]} for user ${userId}`);
   }
 
   oversized(length: number): void {
-    if (this.answered) return;
-    this.answered = true;
+    if (this.handshake.stage !== "first line") return;
     this.gateway.reject(this, "bad handshake", `first line of ${length} bytes is too long for a user id`);
   }
 }
@@ -113,6 +145,8 @@ const TOKEN_PROBLEMS: Record<TokenProblem, string> = {
 };
 
 export interface ClientGatewayOptions {
+  host: string;
+  port: number;
   maxLineBytes: number;
   handshakeTimeoutMs: number;
   tls: TlsCredentials | null;
@@ -120,52 +154,55 @@ export interface ClientGatewayOptions {
   tokens: ClientTokens | null;
   /** Open connections at most, those still in their handshake included; 0 is no limit. */
   maxClients: number;
+  timers: Timers;
 }
 
 /**
  * The client port: accepts user clients, reads the user id each sends as its
- * first line within the handshake timeout, and registers the connection's
- * outbox in the directory the router delivers through. A connection is
- * removed from the directory the moment it closes, so a disconnect costs
- * nothing beyond itself.
+ * first line within the handshake timeout, and joins the connection to the
+ * registry (the fan-out) that delivers to it. A connection leaves the
+ * registry the moment it closes, so a disconnect costs nothing beyond itself.
  */
 export class ClientGateway {
   readonly counters = new ClientCounters();
+  readonly tokens: ClientTokens | null;
+  /** Shared by every handshake: they run one at a time. */
+  readonly cursor = new DecimalCursor();
   private readonly listener: TCPSocketListener<ClientConnection>;
   private readonly sockets = new Set<ClientSocket>();
-  readonly tokens: ClientTokens | null;
   private readonly maxClients: number;
+  /** Set while {@link flushed} waits. */
   private onFlushed: (() => void) | null = null;
 
   constructor(
-    host: string,
-    port: number,
     private readonly options: ClientGatewayOptions,
-    private readonly users: UserIndex,
-    private readonly clients: ClientDirectory<ClientSocket>,
+    private readonly registry: ClientRegistry,
     private readonly hooks: ClientHooks,
   ) {
     this.tokens = options.tokens;
     this.maxClients = options.maxClients > 0 ? options.maxClients : Infinity;
-    this.listener = listen<ClientConnection>("client", host, port, options.tls, {
+    this.listener = listen<ClientConnection>("client", options.host, options.port, options.tls, {
       open: (socket) => this.opened(socket),
+      // A connection refused by --max-clients has no data: whatever it sends or takes is nobody's business.
       data(socket, chunk: Uint8Array) {
-        // After the handshake a client only reads; anything it sends is ignored.
-        if (socket.data.outbox === null) socket.data.framer.push(chunk);
+        socket.data?.received(chunk);
       },
       drain: (socket) => {
-        const outbox = socket.data.outbox;
-        if (outbox !== null && !outbox.drained()) this.clients.remove(outbox);
-        if (this.onFlushed !== null && this.clients.queuedBytes() === 0) this.onFlushed();
+        const outbox = socket.data?.outbox ?? null;
+        if (outbox !== null) registry.drained(outbox);
+        this.checkFlushed();
       },
       close: (socket) => this.closed(socket),
       error: (socket, error) => {
         // Only reports: after a socket error `close` follows and does the bookkeeping.
         this.hooks.failed(socket.data?.remote ?? "(unknown)", error);
       },
-      // TLS only. A connection refused by --max-clients has no data to report on.
+      // TLS only.
       handshake: (socket, success, authorizationError) => {
-        if (!success && socket.data !== undefined) this.reject(socket.data, "TLS handshake failed", authorizationError?.message ?? "no detail");
+        const connection = socket.data;
+        if (connection === undefined || connection.handshake.stage !== "tls") return;
+        if (success) connection.handshake.secured();
+        else this.reject(connection, "TLS handshake failed", authorizationError?.message ?? "no detail");
       },
     });
   }
@@ -174,37 +211,38 @@ export class ClientGateway {
     return this.listener.port;
   }
 
-  /** Open connections, including those still owing their handshake. */
-  get connected(): number {
-    return this.sockets.size;
-  }
-
-  /** For ClientDirectory.flush: a connection that overflowed its bound or whose socket is gone. */
-  readonly drop = (outbox: Outbox<ClientSocket>, overflowed: boolean): void => {
-    this.clients.remove(outbox);
-    if (!overflowed) return;
-    const connection = outbox.writer.data;
-    connection.cutOff = true;
-    this.counters.slowDisconnects++;
-    this.hooks.slow(connection.userId, connection.remote, this.clients.maxQueuedBytes);
-    outbox.writer.terminate();
-  };
-
   admit(connection: ClientConnection, userId: number): void {
-    clearTimeout(connection.timer);
+    connection.handshake.open();
     connection.userId = userId;
-    connection.outbox = this.clients.add(this.users.intern(userId), connection.socket);
-    this.counters.accepted++;
+    connection.outbox = this.registry.connect(userId, connection);
     this.hooks.joined(userId, connection.remote);
   }
 
   reject(connection: ClientConnection, reason: RejectReason, detail: string): void {
-    if (connection.cutOff) return;
-    connection.cutOff = true;
-    clearTimeout(connection.timer);
+    const stage = connection.handshake.close();
+    if (stage === "closed" || stage === "open") return;
     this.counters[REJECT_COUNTERS[reason]]++;
     this.hooks.rejected(connection.remote, reason, detail);
     connection.socket.end();
+  }
+
+  timedOut(connection: ClientConnection, stage: Stage, timeoutMs: number): void {
+    // A TLS failure can follow a handshake timeout: the first one counts, the connection is already closed.
+    this.reject(connection, "handshake timeout", `${stage === "tls" ? "not through the TLS handshake" : "no user id"} within ${timeoutMs} ms`);
+  }
+
+  /** Disconnects a joined client for what it did, counted once: its close is not counted again. */
+  cutOff(connection: ClientConnection, why: "slow" | "flooding", limit: number): void {
+    if (connection.handshake.close() !== "open") return;
+    if (connection.outbox !== null) this.registry.disconnect(connection.outbox);
+    if (why === "slow") {
+      this.counters.slowDisconnects++;
+      this.hooks.slow(connection.userId, connection.remote, limit);
+    } else {
+      this.counters.floods++;
+      this.hooks.flooded(connection.userId, connection.remote, limit);
+    }
+    connection.socket.terminate();
   }
 
   /** Stops accepting new clients; connected ones stay so queued output can still reach them. */
@@ -212,9 +250,9 @@ export class ClientGateway {
     this.listener.stop(false);
   }
 
-  /** Resolves once every queued byte has been taken by the sockets, or after `deadlineMs`. Returns whether all was sent. */
+  /** Resolves once every queued byte has been taken by the sockets or dropped with its connection, or after `deadlineMs`. Returns whether all was sent. */
   flushed(deadlineMs: number): Promise<boolean> {
-    if (this.clients.queuedBytes() === 0) return Promise.resolve(true);
+    if (this.registry.queuedBytes === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.onFlushed = null;
@@ -241,6 +279,11 @@ export class ClientGateway {
     this.listener.stop(true);
   }
 
+  /** Nothing is owed any more (a socket took the last bytes, or the last backed-up client left): shutdown can end. */
+  private checkFlushed(): void {
+    if (this.onFlushed !== null && this.registry.queuedBytes === 0) this.onFlushed();
+  }
+
   private opened(socket: ClientSocket): void {
     const remote = formatAddress(socket.remoteAddress, socket.remotePort);
     // Before anything is allocated for it: the limit is what bounds memory held by connections.
@@ -250,27 +293,30 @@ export class ClientGateway {
       socket.end();
       return;
     }
-    const connection = new ClientConnection(socket, remote, this.options.maxLineBytes, this);
-    socket.data = connection;
+    socket.data = new ClientConnection(socket, remote, this, this.options);
     this.sockets.add(socket);
     this.counters.opened++;
     // Writes are already batched per read, so Nagle would only add latency.
     socket.setNoDelay(true);
     // A client that vanished without a FIN would otherwise hold its slot until a write fails.
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    connection.timer = setTimeout(() => {
-      if (connection.outbox === null) this.reject(connection, "handshake timeout", `no user id within ${this.options.handshakeTimeoutMs} ms`);
-    }, this.options.handshakeTimeoutMs);
   }
 
   private closed(socket: ClientSocket): void {
     if (!this.sockets.delete(socket)) return;
     const connection = socket.data;
-    clearTimeout(connection.timer);
-    if (!connection.cutOff) this.counters.closed++;
-    if (connection.outbox === null) return;
-    this.clients.remove(connection.outbox);
-    this.counters.disconnects++;
-    this.hooks.left(connection.userId, connection.remote);
+    const stage = connection.handshake.close();
+    if (stage === "tls") {
+      // The peer gave up during TLS (one that does not trust the certificate may just close): a TLS failure like any other.
+      this.counters.tlsFailures++;
+      this.hooks.rejected(connection.remote, "TLS handshake failed", "disconnected during the TLS handshake");
+    } else if (stage !== "closed") {
+      this.counters.closed++;
+    }
+    if (connection.outbox !== null) {
+      this.registry.disconnect(connection.outbox);
+      if (stage === "open") this.hooks.left(connection.userId, connection.remote);
+    }
+    this.checkFlushed();
   }
 }

@@ -24,7 +24,7 @@ export class HeldEvents {
   private kindOf = new Uint8Array(0);
   private fromOf = new Int32Array(0);
   private toOf = new Int32Array(0);
-  /** When the read carrying the line arrived (performance.now() ms), for the delivery latency. */
+  /** When the read carrying the line arrived (clock() ms), for the delivery latency. */
   private arrivedOf = new Float64Array(0);
   private freeSlots = new Int32Array(0);
   private freeSlotCount = 0;

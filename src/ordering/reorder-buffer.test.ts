@@ -102,7 +102,7 @@ describe("ReorderBuffer", () => {
     test("does nothing when the smallest held number is not ahead of next", () => {
       const buffer = new ReorderBuffer(1, 10);
       hold(buffer, 3, "3|B");
-      buffer.next = 4; // e.g. 3 was applied directly and this copy is a duplicate
+      buffer.advance(3); // 3 was applied directly: this copy is a duplicate
       expect(buffer.skipGap()).toBe(0);
       expect(buffer.next).toBe(4);
     });

@@ -7,8 +7,7 @@ import { SeqHeap } from "./seq-heap.ts";
  * buffer to hold the rest, so a stream that arrives in order never touches it.
  */
 export class ReorderBuffer {
-  /** The sequence number that must be applied next. */
-  next: number;
+  private nextSeq: number;
   readonly events = new HeldEvents();
   private readonly heap = new SeqHeap();
 
@@ -17,7 +16,17 @@ export class ReorderBuffer {
     /** At or above this many held events the caller should stop reading. */
     readonly capacity: number,
   ) {
-    this.next = startSeq;
+    this.nextSeq = startSeq;
+  }
+
+  /** The sequence number that must be applied next. */
+  get next(): number {
+    return this.nextSeq;
+  }
+
+  /** `seq`, the next number, was applied. */
+  advance(seq: number): void {
+    this.nextSeq = seq + 1;
   }
 
   get size(): number {
@@ -33,7 +42,7 @@ export class ReorderBuffer {
     return this.heap.peekSeq();
   }
 
-  /** `arrived`: when the read carrying the event came in (performance.now() ms). */
+  /** `arrived`: when the read carrying the event came in (clock() ms). */
   hold(seq: number, buf: Uint8Array, start: number, length: number, kind: number, from: number, to: number, arrived: number): void {
     this.heap.push(seq, this.events.hold(buf, start, length, kind, from, to, arrived));
   }
@@ -53,9 +62,9 @@ export class ReorderBuffer {
    */
   skipGap(): number {
     const first = this.heap.peekSeq();
-    if (first === Infinity || first <= this.next) return 0;
-    const skipped = first - this.next;
-    this.next = first;
+    if (first === Infinity || first <= this.nextSeq) return 0;
+    const skipped = first - this.nextSeq;
+    this.nextSeq = first;
     return skipped;
   }
 

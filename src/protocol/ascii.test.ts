@@ -1,15 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { Prng } from "../simulate/prng.ts";
-import { CR, LF, MAX_SEQ, MAX_USER_ID, scanDecimal, scanEnd } from "./ascii.ts";
+import { CR, DecimalCursor, LF, MAX_SEQ, MAX_USER_ID } from "./ascii.ts";
+
+const cursor = new DecimalCursor();
 
 const PIPE = 0x7c;
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-/** scanDecimal over the whole of `s`; returns the value and where it stopped. */
+/** DecimalCursor.scan over the whole of `s`; returns the value and where it stopped. */
 function scan(s: string, stop: number, max: number): { value: number; end: number } {
   const buf = bytes(s);
-  const value = scanDecimal(buf, 0, buf.length, stop, max);
-  return { value, end: scanEnd };
+  const value = cursor.scan(buf, 0, buf.length, stop, max);
+  return { value, end: cursor.end };
 }
 
 describe("constants", () => {
@@ -21,7 +23,7 @@ describe("constants", () => {
   });
 });
 
-describe("scanDecimal", () => {
+describe("DecimalCursor.scan", () => {
   test.each([
     ["0", 0],
     ["7", 7],
@@ -62,7 +64,7 @@ describe("scanDecimal", () => {
     expect(scan(text, -1, MAX_SEQ).value).toBe(-1);
   });
 
-  test("stops at the stop byte and records its index in scanEnd", () => {
+  test("stops at the stop byte and records its index in cursor.end", () => {
     expect(scan("123|456", PIPE, MAX_SEQ)).toEqual({ value: 123, end: 3 });
     expect(scan("9|", PIPE, MAX_SEQ)).toEqual({ value: 9, end: 1 });
     expect(scan("5,6", 0x2c, MAX_SEQ)).toEqual({ value: 5, end: 1 });
@@ -82,14 +84,14 @@ describe("scanDecimal", () => {
 
   test("reads only buf[start, end)", () => {
     const buf = bytes("xx123456yy");
-    expect(scanDecimal(buf, 2, 5, -1, MAX_SEQ)).toBe(123);
-    expect(scanEnd).toBe(5);
-    expect(scanDecimal(buf, 4, 8, -1, MAX_SEQ)).toBe(3456);
-    expect(scanEnd).toBe(8);
-    expect(scanDecimal(buf, 3, 3, -1, MAX_SEQ)).toBe(-1);
+    expect(cursor.scan(buf, 2, 5, -1, MAX_SEQ)).toBe(123);
+    expect(cursor.end).toBe(5);
+    expect(cursor.scan(buf, 4, 8, -1, MAX_SEQ)).toBe(3456);
+    expect(cursor.end).toBe(8);
+    expect(cursor.scan(buf, 3, 3, -1, MAX_SEQ)).toBe(-1);
     // A field ending in the middle of a digit run is not extended past `end`.
-    expect(scanDecimal(buf, 2, 4, PIPE, MAX_SEQ)).toBe(12);
-    expect(scanEnd).toBe(4);
+    expect(cursor.scan(buf, 2, 4, PIPE, MAX_SEQ)).toBe(12);
+    expect(cursor.end).toBe(4);
   });
 
   test("a value over max is rejected even when a stop byte follows", () => {

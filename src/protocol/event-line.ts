@@ -1,4 +1,4 @@
-import { MAX_SEQ, MAX_USER_ID, scanDecimal, scanEnd } from "./ascii.ts";
+import { DecimalCursor, MAX_SEQ, MAX_USER_ID } from "./ascii.ts";
 import { BROADCAST, FOLLOW, NOOP, PRIVATE, STATUS, UNFOLLOW } from "./event-kind.ts";
 
 /** Result of {@link parseEventLine} when not even the sequence number could be read. */
@@ -12,6 +12,8 @@ export type Problem = "empty line" | "bad sequence number" | "unknown type" | "w
  * parsing allocates nothing; read it before parsing the next line.
  */
 export class ParsedEvent {
+  /** Walks the line being parsed. */
+  readonly cursor = new DecimalCursor();
   seq = 0;
   from = 0;
   to = 0;
@@ -28,11 +30,12 @@ export function parseEventLine(buf: Uint8Array, start: number, end: number, deli
   out.problem = null;
   if (start === end) return reject(out, "empty line", UNREADABLE);
 
-  const seq = scanDecimal(buf, start, end, delimiter, MAX_SEQ);
+  const cursor = out.cursor;
+  const seq = cursor.scan(buf, start, end, delimiter, MAX_SEQ);
   if (seq <= 0) return reject(out, "bad sequence number", UNREADABLE);
   out.seq = seq;
 
-  let i = scanEnd;
+  let i = cursor.end;
   if (i + 2 > end) return reject(out, "wrong field count", NOOP);
   const type = buf[i + 1];
   i += 2;
@@ -68,16 +71,16 @@ export function parseEventLine(buf: Uint8Array, start: number, end: number, deli
   if (users === 0) return i === end ? kind : reject(out, "wrong field count", NOOP);
   if (i === end) return reject(out, "wrong field count", NOOP);
 
-  const from = scanDecimal(buf, i + 1, end, delimiter, MAX_USER_ID);
+  const from = cursor.scan(buf, i + 1, end, delimiter, MAX_USER_ID);
   if (from < 0) return reject(out, "bad user id", NOOP);
   out.from = from;
-  i = scanEnd;
+  i = cursor.end;
   if (users === 1) return i === end ? kind : reject(out, "wrong field count", NOOP);
   if (i === end) return reject(out, "wrong field count", NOOP);
 
-  const to = scanDecimal(buf, i + 1, end, delimiter, MAX_USER_ID);
+  const to = cursor.scan(buf, i + 1, end, delimiter, MAX_USER_ID);
   if (to < 0) return reject(out, "bad user id", NOOP);
-  if (scanEnd !== end) return reject(out, "wrong field count", NOOP);
+  if (cursor.end !== end) return reject(out, "wrong field count", NOOP);
   out.to = to;
   return kind;
 }

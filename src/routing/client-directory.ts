@@ -14,6 +14,8 @@ export class ClientDirectory<W extends ByteWriter = ByteWriter> implements Outbo
   readonly dirty: Outbox<W>[] = [];
   /** Bytes the sockets have taken, over all connections ever. */
   sentBytes = 0;
+  /** Bytes queued across all connections, as of each one's last flush. */
+  queuedBytes = 0;
   private byUser: Outbox<W>[][] = [];
   private onlineUsers = 0;
 
@@ -59,8 +61,7 @@ export class ClientDirectory<W extends ByteWriter = ByteWriter> implements Outbo
       this.onlineUsers--;
     }
     outbox.allPosition = outbox.userPosition = -1;
-    // Nothing more may be queued or written for a removed connection.
-    outbox.overflowed = true;
+    outbox.withdraw();
   }
 
   /**
@@ -75,18 +76,14 @@ export class ClientDirectory<W extends ByteWriter = ByteWriter> implements Outbo
     let failed: Outbox<W>[] | null = null;
     for (let i = 0; i < n; i++) {
       const outbox = dirty[i];
-      if (outbox.overflowed ? outbox.allPosition >= 0 : !outbox.flush()) (failed ??= []).push(outbox);
-      outbox.dirty = false;
+      // A removed outbox refuses to flush too, but it is already gone.
+      if (!outbox.flush() && outbox.allPosition >= 0) {
+        failed ??= [];
+        failed.push(outbox);
+      }
     }
     dirty.length = 0;
     if (failed) for (const outbox of failed) drop(outbox, outbox.overflowed);
-  }
-
-  /** Bytes queued across all connections. */
-  queuedBytes(): number {
-    let total = 0;
-    for (const outbox of this.all) total += outbox.queuedBytes;
-    return total;
   }
 }
 

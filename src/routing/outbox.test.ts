@@ -5,7 +5,7 @@ import { Outbox } from "./outbox.ts";
 const encoder = new TextEncoder();
 
 function outbox(limit = 1 << 20, writer = new FakeWriter()) {
-  const group = { dirty: [] as Outbox[], sentBytes: 0 };
+  const group = { dirty: [] as Outbox[], sentBytes: 0, queuedBytes: 0 };
   const dirty = group.dirty;
   const box = new Outbox(3, writer, limit, group);
   const append = (line: string) => {
@@ -179,8 +179,11 @@ describe("Outbox", () => {
       const { box, writer, dirty, append } = outbox(10);
       append("1|B");
       append("2|B");
+      // A directory flush the socket took nothing from.
+      writer.capacity = 0;
+      box.flush();
       dirty.length = 0;
-      box.dirty = false; // as after a directory flush that did not write
+      writer.capacity = Infinity;
       append("3|B");
       expect(box.overflowed).toBe(true);
       expect(box.queuedBytes).toBe(0);
@@ -235,5 +238,49 @@ describe("Outbox", () => {
       box.drained();
       expect(writer.lines()).toEqual([...Array(20).fill("abc"), ...Array(10).fill("xyz")]);
     });
+  });
+
+  describe("the group's queued-bytes total", () => {
+    test("is exact after every flush and drops to zero when the outbox leaves", () => {
+      const { box, writer, group, append } = outbox();
+      append("1|B");
+      append("2|B");
+      writer.limits = [3];
+      box.flush();
+      expect(group.queuedBytes).toBe(7);
+      expect(box.countedBytes).toBe(7);
+      box.drained();
+      expect(group.queuedBytes).toBe(0);
+      writer.capacity = 0;
+      append("3|B");
+      box.flush();
+      expect(group.queuedBytes).toBe(5);
+      box.withdraw();
+      expect(group.queuedBytes).toBe(0);
+      append("4|B");
+      expect(box.flush()).toBe(false);
+      expect(group.queuedBytes).toBe(0);
+    });
+
+    test("an overflow takes the outbox's bytes out of the total", () => {
+      const { box, writer, group, append } = outbox(10);
+      writer.capacity = 0;
+      append("1|B");
+      box.flush();
+      expect(group.queuedBytes).toBe(5);
+      append("2|B");
+      append("3|B");
+      expect(box.overflowed).toBe(true);
+      expect(group.queuedBytes).toBe(0);
+    });
+  });
+
+  test("appendView queues a whole view, as append does a range", () => {
+    const { box, writer } = outbox();
+    const line = encoder.encode(`1|P|2|${"0".repeat(80)}3`);
+    box.appendView(line);
+    box.append(line, 0, 3);
+    box.flush();
+    expect(writer.lines()).toEqual([new TextDecoder().decode(line), "1|P"]);
   });
 });

@@ -6,10 +6,16 @@ export interface ByteWriter {
   write(data: Uint8Array, byteOffset: number, byteLength: number): number;
 }
 
-/** What the outboxes of one directory share: the list of those to flush, and a tally of the bytes their sockets took. */
+/**
+ * What the outboxes of one directory share: the list of those to flush, a
+ * tally of the bytes their sockets took, and a running total of the bytes
+ * still queued (exact after every flush; appends are counted when flushed,
+ * so the per-notification path stays a copy).
+ */
 export interface OutboxGroup {
   readonly dirty: Outbox[];
   sentBytes: number;
+  queuedBytes: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -17,7 +23,7 @@ const INITIAL_BYTES = 4096;
 /** After a full flush, buffers grown past this are let go so idle clients stay cheap. */
 const KEEP_BYTES = 64 * 1024;
 /** Below this length a byte loop beats allocating a subarray view for `set`. */
-const LOOP_COPY_BYTES = 64;
+export const LOOP_COPY_BYTES = 64;
 
 /**
  * One client connection's queued notifications: appended during a read of the
@@ -32,8 +38,10 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
   private tail = 0;
   /** Waiting for the socket's drain before writing again. */
   private blocked = false;
-  /** Listed in the directory's dirty list for the next flush. */
-  dirty = false;
+  /** Listed in the directory's dirty list for the next flush; only {@link flush} clears it. */
+  private listed = false;
+  /** This outbox's share of the group's queued-bytes total. */
+  private counted = 0;
   overflowed = false;
   /** Positions in ClientDirectory's lists, for O(1) removal; -1 when not listed. */
   allPosition = -1;
@@ -53,7 +61,20 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     return this.tail - this.head;
   }
 
-  /** Queues `src[start, start + length)` followed by CRLF. */
+  get dirty(): boolean {
+    return this.listed;
+  }
+
+  /** The group's queued-bytes total counts this outbox's bytes as they are now. */
+  get countedBytes(): number {
+    return this.counted;
+  }
+
+  /**
+   * Queues `src[start, start + length)` followed by CRLF, copied byte by byte:
+   * for lines under {@link LOOP_COPY_BYTES}; longer ones go through
+   * {@link appendView} with one view shared by every recipient.
+   */
   append(src: Uint8Array, start: number, length: number): void {
     if (this.overflowed) return;
     let tail = this.tail;
@@ -62,16 +83,21 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
       if (tail < 0) return;
     }
     const buf = this.buf;
-    if (length < LOOP_COPY_BYTES) {
-      for (let i = 0; i < length; i++) buf[tail + i] = src[start + i];
-    } else {
-      buf.set(src.subarray(start, start + length), tail);
+    for (let i = 0; i < length; i++) buf[tail + i] = src[start + i];
+    this.terminate(tail + length);
+  }
+
+  /** Queues all of `line` followed by CRLF. */
+  appendView(line: Uint8Array): void {
+    if (this.overflowed) return;
+    const length = line.length;
+    let tail = this.tail;
+    if (tail + length + 2 > this.buf.length) {
+      tail = this.makeRoom(length + 2);
+      if (tail < 0) return;
     }
-    tail += length;
-    buf[tail] = CR;
-    buf[tail + 1] = LF;
-    this.tail = tail + 2;
-    this.markDirty();
+    this.buf.set(line, tail);
+    this.terminate(tail + length);
   }
 
   /**
@@ -79,19 +105,31 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
    * Returns false when the socket is closed.
    */
   flush(): boolean {
-    this.dirty = false;
-    if (this.blocked || this.head === this.tail) return true;
+    this.listed = false;
+    if (this.overflowed) return false;
+    if (this.blocked || this.head === this.tail) {
+      this.recount();
+      return true;
+    }
     const written = this.writer.write(this.buf, this.head, this.tail - this.head);
     if (written < 0) return false;
     this.group.sentBytes += written;
     this.head += written;
     if (this.head < this.tail) {
       this.blocked = true;
-      return true;
+    } else {
+      this.head = this.tail = 0;
+      if (this.buf.length > KEEP_BYTES) this.buf = EMPTY;
     }
-    this.head = this.tail = 0;
-    if (this.buf.length > KEEP_BYTES) this.buf = EMPTY;
+    this.recount();
     return true;
+  }
+
+  /** Out of its directory: its bytes no longer count, and nothing more may be queued or written. */
+  withdraw(): void {
+    this.group.queuedBytes -= this.counted;
+    this.counted = 0;
+    this.overflowed = true;
   }
 
   /** The socket can take more: resend the tail. Returns false when the socket is closed. */
@@ -100,10 +138,24 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     return this.flush();
   }
 
+  private terminate(end: number): void {
+    const buf = this.buf;
+    buf[end] = CR;
+    buf[end + 1] = LF;
+    this.tail = end + 2;
+    this.markDirty();
+  }
+
+  private recount(): void {
+    const queued = this.tail - this.head;
+    this.group.queuedBytes += queued - this.counted;
+    this.counted = queued;
+  }
+
   /** Lists this outbox, once, for the flush after the current read. */
   private markDirty(): void {
-    if (this.dirty) return;
-    this.dirty = true;
+    if (this.listed) return;
+    this.listed = true;
     this.group.dirty.push(this);
   }
 
@@ -114,6 +166,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
       this.overflowed = true;
       this.head = this.tail = 0;
       this.buf = EMPTY;
+      this.recount();
       // Listed so the flush that follows this read sees the overflow and disconnects.
       this.markDirty();
       return -1;

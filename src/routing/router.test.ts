@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { countingViews } from "../../test/support/counting-views.ts";
 import { RoutingWorld } from "../../test/support/routing-world.ts";
 import { BROADCAST, FOLLOW, NOOP, PRIVATE, STATUS, UNFOLLOW } from "../protocol/event-kind.ts";
 
@@ -7,7 +8,7 @@ const encoder = new TextEncoder();
 /** Routes `line` as read from the wire, embedded in a larger read buffer. */
 function route(world: RoutingWorld, kind: number, from: number, to: number, line: string): void {
   const buf = encoder.encode(`x|y\r\n${line}\r\n9|B`);
-  world.router.route(kind, from, to, buf, 5, line.length);
+  world.router.event(0, kind, from, to, buf, 5, line.length);
 }
 
 describe("Router", () => {
@@ -165,5 +166,31 @@ describe("Router", () => {
     route(world, PRIVATE, 2, 1, line);
     world.flush();
     expect(a.writer.text()).toBe(`${line}\r\n`);
+  });
+
+  describe("long lines: one view per event, however many recipients", () => {
+    const countingRead = (line: string) => countingViews(encoder.encode(`x|y\r\n${line}\r\n`));
+
+    test("a broadcast to many connections", () => {
+      const world = new RoutingWorld();
+      const outboxes = Array.from({ length: 10 }, (_, i) => world.connect(i + 1));
+      const line = `1|B|${"x".repeat(100)}`;
+      const { buf, views } = countingRead(line);
+      world.router.event(0, BROADCAST, 0, 0, buf, 5, line.length);
+      expect(views()).toBe(1);
+      for (const lines of world.received(...outboxes)) expect(lines).toEqual([line]);
+    });
+
+    test("a status update to many followers, each connected twice", () => {
+      const world = new RoutingWorld();
+      const followers = [11, 12, 13, 14];
+      const outboxes = followers.flatMap((id) => [world.connect(id), world.connect(id)]);
+      for (const [i, id] of followers.entries()) route(world, FOLLOW, id, 1, `${i + 1}|F|${id}|1`);
+      const line = `5|S|${"0".repeat(100)}1`;
+      const { buf, views } = countingRead(line);
+      world.router.event(0, STATUS, 1, 0, buf, 5, line.length);
+      expect(views()).toBe(1);
+      for (const lines of world.received(...outboxes)) expect(lines).toEqual([line]);
+    });
   });
 });

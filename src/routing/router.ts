@@ -2,23 +2,31 @@ import type { FollowerTable } from "../graph/follower-table.ts";
 import type { UserIndex } from "../graph/user-index.ts";
 import { BROADCAST, FOLLOW, PRIVATE, STATUS, UNFOLLOW } from "../protocol/event-kind.ts";
 import type { ClientDirectory } from "./client-directory.ts";
-import type { Outbox } from "./outbox.ts";
+import { LOOP_COPY_BYTES, type Outbox } from "./outbox.ts";
 
 /**
  * Applies one in-order event to the follower graph and queues its line for
- * exactly the connections that must see it.
+ * exactly the connections that must see it. A NOOP kind changes nothing.
  */
 export class Router {
   /** Notifications queued (one per receiving connection). */
   notifications = 0;
+  private view: Uint8Array = new Uint8Array(0);
+  private viewLine: Uint8Array | null = null;
+  private viewStart = 0;
 
   constructor(
-    private readonly users: UserIndex,
+    protected readonly users: UserIndex,
     private readonly graph: FollowerTable,
     private readonly clients: ClientDirectory,
   ) {}
 
-  route(kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
+  /**
+   * Routes the next event of the ordered stream (see OrderedEvents.event;
+   * the sequence number plays no part in routing). The fan-out inherits this
+   * as its own `event`, so the sequencer calls it directly.
+   */
+  event(_seq: number, kind: number, from: number, to: number, line: Uint8Array, start: number, length: number): void {
     switch (kind) {
       case FOLLOW: {
         const followee = this.users.intern(to);
@@ -54,7 +62,23 @@ export class Router {
 
   private send(outboxes: Outbox[], line: Uint8Array, start: number, length: number): void {
     const n = outboxes.length;
-    for (let i = 0; i < n; i++) outboxes[i].append(line, start, length);
+    if (n === 0) return;
+    if (length < LOOP_COPY_BYTES) {
+      for (let i = 0; i < n; i++) outboxes[i].append(line, start, length);
+    } else {
+      const view = this.viewOf(line, start, length);
+      for (let i = 0; i < n; i++) outboxes[i].appendView(view);
+    }
     this.notifications += n;
+  }
+
+  /** One view per long line, however many followers' lists it is sent to. */
+  private viewOf(line: Uint8Array, start: number, length: number): Uint8Array {
+    if (line !== this.viewLine || start !== this.viewStart || length !== this.view.length) {
+      this.view = line.subarray(start, start + length);
+      this.viewLine = line;
+      this.viewStart = start;
+    }
+    return this.view;
   }
 }

@@ -1,10 +1,11 @@
 /**
  * routing: the whole pure core, bytes in → bytes handed to sockets.
  *
- * Optimised: LineFramer → Engine (in-place parse, in-order fast path,
- * SeqHeap/HeldEvents for the rest) → Router (UserIndex + FollowerTable) →
- * ClientDirectory/Outbox byte queues, one write per dirty client per read,
- * then the delivery latency of the read's events into a histogram, as the
+ * Optimised: LineFramer → Engine, the sequencer (in-place parse, in-order
+ * fast path, SeqHeap/HeldEvents for the rest) → the ordered event stream →
+ * FanOut: Router (UserIndex + FollowerTable) → ClientDirectory/Outbox byte
+ * queues, one write per dirty client per read, then the delivery latency of
+ * the read's events into a histogram: one Engine.read per read, as the
  * server does.
  * Naive: NaiveServer (string parsing, object heap for every event, Map/Set
  * graph, per-client string concatenation encoded once per read).
@@ -17,14 +18,10 @@
  */
 import { bench, do_not_optimize, group, summary } from "mitata";
 import { Engine, type EngineObserver } from "../../src/engine/engine.ts";
-import { FollowerTable } from "../../src/graph/follower-table.ts";
-import { UserIndex } from "../../src/graph/user-index.ts";
 import { Histogram } from "../../src/metrics/histogram.ts";
 import { DELIVERY_LATENCY } from "../../src/metrics/server-metrics.ts";
 import { LineFramer } from "../../src/protocol/line-framer.ts";
-import { ClientDirectory } from "../../src/routing/client-directory.ts";
-import type { ByteWriter } from "../../src/routing/outbox.ts";
-import { Router } from "../../src/routing/router.ts";
+import { type ClientTransport, FanOut } from "../../src/routing/fan-out.ts";
 import { Prng } from "../../src/simulate/prng.ts";
 import { NaiveServer } from "./naive.ts";
 import { rated } from "./report.ts";
@@ -35,13 +32,16 @@ const USERS = 1000;
 const CONNECTED = 100;
 const READ_BYTES = 64 * 1024;
 
-class CountingWriter implements ByteWriter {
+class CountingWriter implements ClientTransport {
   bytes = 0;
   writes = 0;
   write(_data: Uint8Array, _byteOffset: number, byteLength: number): number {
     this.bytes += byteLength;
     this.writes++;
     return byteLength;
+  }
+  tooSlow(): void {
+    throw new Error("routing bench: a client was dropped");
   }
 }
 
@@ -70,30 +70,18 @@ interface Outcome {
 }
 
 function runOptimised(): Outcome {
-  const users = new UserIndex();
-  const graph = new FollowerTable();
-  const clients = new ClientDirectory(4 << 20);
+  const fanOut = new FanOut<CountingWriter>({ maxClientBuffer: 4 << 20, delimiter: 0x7c, maxLineBytes: 1024 });
   const writers = connectedIds.map((id) => {
     const writer = new CountingWriter();
-    clients.add(users.intern(id), writer);
+    fanOut.connect(id, writer);
     return writer;
   });
-  const router = new Router(users, graph, clients);
-  const engine = new Engine({ delimiter: 0x7c, startSeq: 1, maxPending: 100_000 }, router, observer);
-  const framer = new LineFramer(1024, engine);
   const latency = new Histogram(DELIVERY_LATENCY.buckets);
-  const drop = () => {
-    throw new Error("routing bench: a client was dropped");
-  };
-  for (const read of reads) {
-    engine.beginRead(performance.now());
-    framer.push(read);
-    engine.settle();
-    clients.flush(drop);
-    engine.arrivals.written(performance.now(), latency);
-  }
+  const engine = new Engine({ delimiter: 0x7c, startSeq: 1, maxPending: 100_000 }, fanOut, observer, { clock: () => performance.now(), latency });
+  const framer = new LineFramer(1024, engine);
+  for (const read of reads) engine.read(framer, read);
   if (latency.count !== engine.counters.applied) throw new Error("routing bench: delivery latency missed events");
-  return { applied: engine.counters.applied, notifications: router.notifications, bytes: writers.map((w) => w.bytes) };
+  return { applied: engine.counters.applied, notifications: fanOut.notifications, bytes: writers.map((w) => w.bytes) };
 }
 
 function runNaive(): Outcome {
@@ -125,7 +113,7 @@ const sum = (o: Outcome) => o.notifications + o.bytes.reduce((x, y) => x + y, 0)
 
 group(`routing: full core, ${EVENTS / 1000}k events, ${USERS} users, ${CONNECTED} clients`, () => {
   summary(() => {
-    bench(rated("routing", "Engine + Router + Outbox", EVENTS, "event"), () => {
+    bench(rated("routing", "Engine + FanOut (Router + Outbox)", EVENTS, "event"), () => {
       do_not_optimize(sum(runOptimised()));
     });
     bench(rated("routing", "naive strings + Map/Set + object heap", EVENTS, "event"), () => {

@@ -1,4 +1,4 @@
-import type { ByteWriter } from "../../src/routing/outbox.ts";
+import type { ClientTransport } from "../../src/routing/fan-out.ts";
 
 const decoder = new TextDecoder();
 
@@ -8,7 +8,7 @@ const decoder = new TextDecoder();
  * each following write takes (consumed one per call), `capacity` caps every
  * write, and `closed` makes writes return -1 like a closed Bun socket.
  */
-export class FakeWriter implements ByteWriter {
+export class FakeWriter implements ClientTransport {
   /** Each write call's requested bytes (copied at call time). */
   readonly calls: Uint8Array[] = [];
   /** Bytes taken, in order, across all writes. */
@@ -17,8 +17,14 @@ export class FakeWriter implements ByteWriter {
   limits: number[] = [];
   capacity = Infinity;
   closed = false;
+  /** The bound the fan-out cut it off at for not reading; null while it has not been. */
+  cutOffAt: number | null = null;
 
   constructor(readonly name = "") {}
+
+  tooSlow(limit: number): void {
+    this.cutOffAt = limit;
+  }
 
   write(data: Uint8Array, byteOffset: number, byteLength: number): number {
     this.calls.push(data.slice(byteOffset, byteOffset + byteLength));

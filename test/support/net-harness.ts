@@ -8,7 +8,9 @@ import type { Socket, SocketHandler } from "bun";
 import { ClientTokens } from "../../src/auth/client-tokens.ts";
 import { AUTH_PREFIX } from "../../src/auth/source-secret.ts";
 import { Logger } from "../../src/log/logger.ts";
-import { Server, type ServerConfig, type ServerStats } from "../../src/net/server.ts";
+import type { ServerStats } from "../../src/metrics/server-stats.ts";
+import { SYSTEM_TIMERS, type Timers } from "../../src/net/handshake.ts";
+import { Server, type ServerConfig } from "../../src/server/server.ts";
 import { ReferenceModel } from "./reference-model.ts";
 
 export const HOST = "127.0.0.1";
@@ -44,9 +46,14 @@ async function connect<T>(port: number, data: T, socket: SocketHandler<T, "buffe
     tls: { ca },
     socket: {
       ...socket,
-      handshake(_, success, authorizationError) {
-        if (success && authorizationError === null) secured.resolve();
-        else secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+      handshake(socket, success, authorizationError) {
+        if (success && authorizationError === null) {
+          secured.resolve();
+          return;
+        }
+        secured.reject(authorizationError ?? new Error("TLS handshake failed"));
+        // A peer that does not trust the server hangs up then and there, as a real client would, rather than leave the connection open.
+        socket.terminate();
       },
       close(closing, error) {
         secured.reject(new Error("closed during the TLS handshake"));
@@ -243,8 +250,12 @@ export class TestServer {
   private readonly clients: UserClient[] = [];
   private readonly sources: EventSource[] = [];
 
-  constructor(config: Partial<ServerConfig> = {}) {
-    this.server = new Server({ ...TEST_CONFIG, ...config }, new Logger("debug", (line) => this.logs.push(line)));
+  /** `timers`: what the handshake timeouts run on; a test that must not race them passes {@link ManualTimers}. */
+  constructor(config: Partial<ServerConfig> = {}, timers: Timers = SYSTEM_TIMERS) {
+    this.server = new Server({ ...TEST_CONFIG, ...config }, new Logger("debug", (line) => this.logs.push(line)), {
+      clock: () => performance.now(),
+      timers,
+    });
   }
 
   stats(): ServerStats {

@@ -7,7 +7,7 @@ import { FakeWriter } from "./fake-writer.ts";
 
 /**
  * A Router over real graph and directory objects, with fake sockets: what the
- * server's core looks like without the network.
+ * fan-out looks like inside.
  */
 export class RoutingWorld {
   readonly users = new UserIndex();
@@ -22,7 +22,7 @@ export class RoutingWorld {
     this.router = new Router(this.users, this.graph, this.clients);
   }
 
-  /** Connects a client for user `id`, as the client gateway does after the handshake. */
+  /** Connects a client for user `id`, as the fan-out does after the handshake. */
   connect(id: number, name = `user ${id}`): Outbox<FakeWriter> {
     return this.clients.add(this.users.intern(id), new FakeWriter(name));
   }
@@ -31,7 +31,7 @@ export class RoutingWorld {
     this.clients.remove(outbox);
   }
 
-  /** Writes everything queued, as the server does after each read. */
+  /** Writes everything queued, as the fan-out does at the end of each cycle. */
   flush(): void {
     this.clients.flush((outbox, overflowed) => {
       this.dropped.push([outbox, overflowed]);

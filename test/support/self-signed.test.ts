@@ -31,4 +31,13 @@ describe("selfSignedCertificate", () => {
     expect(other.serialNumber).not.toBe(parsed.serialNumber);
     expect(other.publicKey.export({ type: "spki", format: "der" })).not.toEqual(parsed.publicKey.export({ type: "spki", format: "der" }));
   });
+
+  test.each([
+    ["a leading zero byte", [0x00, 0x12, 0x34, 0x56, 0x78, 0x9a, 0xbc, 0xde], "123456789ABCDE"],
+    ["several", [0x00, 0x00, 0x00, 0x7f, 0x01, 0x02, 0x03, 0x04], "7F01020304"],
+    ["the top bit set", [0x80, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01], "8000000000000001"],
+  ])("a serial with %s is encoded minimally, so the certificate parses (BoringSSL rejects any other form)", (_, bytes, hex) => {
+    const pem = selfSignedCertificate("localhost", now, Buffer.from(bytes)).cert;
+    expect(new X509Certificate(pem).serialNumber).toBe(hex);
+  });
 });

@@ -13,14 +13,14 @@ export interface SelfSigned {
   key: string;
 }
 
-export function selfSignedCertificate(commonName = "localhost", now = new Date()): SelfSigned {
+export function selfSignedCertificate(commonName = "localhost", now = new Date(), serial: Buffer = randomBytes(8)): SelfSigned {
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
   const ecdsaWithSha256 = sequence(oid("1.2.840.10045.4.3.2"));
   const name = sequence(set(sequence(oid("2.5.4.3"), tlv(UTF8_STRING, Buffer.from(commonName)))));
   const hour = 3_600_000;
   const tbs = sequence(
     tlv(0xa0, integer(Buffer.from([2]))), // [0] version: v3
-    integer(randomBytes(8)),
+    integer(serial),
     ecdsaWithSha256,
     name,
     sequence(utcTime(new Date(now.getTime() - hour)), utcTime(new Date(now.getTime() + 24 * hour))),
@@ -80,9 +80,17 @@ function set(...content: Buffer[]): Buffer {
   return tlv(0x31, ...content);
 }
 
-/** A non-negative INTEGER from big-endian bytes: a leading zero keeps the top bit from reading as a sign. */
+/**
+ * A non-negative INTEGER from big-endian bytes, in DER's one minimal form:
+ * leading zero bytes dropped (a random 8-byte serial needs that once in 512
+ * certificates, and BoringSSL rejects such a certificate outright), then one
+ * zero put back only where the top bit would read as a sign.
+ */
 function integer(bytes: Buffer): Buffer {
-  return tlv(INTEGER, (bytes[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const minimal = bytes.subarray(start);
+  return tlv(INTEGER, (minimal[0] as number) & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 
 function oid(dotted: string): Buffer {
