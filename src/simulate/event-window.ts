@@ -32,7 +32,7 @@ export interface WindowSizes {
 }
 
 /** Sized so the default run never waits on the window, while the whole simulator stays far under 200 MB. */
-export const WINDOW_SIZES: WindowSizes = { events: 1 << 20, bytes: 1 << 25, recipients: 1 << 22, notifications: 1 << 22 };
+export const WINDOW_SIZES: WindowSizes = { events: 1 << 19, bytes: 1 << 24, recipients: 1 << 21, notifications: 1 << 21 };
 
 /** control[]: the last event appended, the one below which the generator may overwrite, and per client thread the oldest event it still needs. */
 export const HEAD = 0;

@@ -11,6 +11,9 @@ import { LatencyHistogram } from "./latency-histogram.ts";
 declare const self: Worker;
 
 const WATCH_MS = 100;
+/** Ticks between garbage collections. */
+const GC_TICKS = 3;
+let ticks = 0;
 const post = (message: FromFleet) => self.postMessage(message);
 const latency = new LatencyHistogram();
 let fleet: ClientFleet | null = null;
@@ -48,6 +51,8 @@ self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
         // Published, not messaged: the main thread reads it for progress and to tell a stalled run.
         verified[0] = own.verified;
         own.tick(clock(), timeoutMs);
+        // Every chunk a socket reads is a fresh buffer: collecting often keeps the garbage, and so the RSS, small.
+        if (++ticks % GC_TICKS === 0) Bun.gc(false);
       }, WATCH_MS);
       return;
     }
