@@ -12,7 +12,7 @@ declare const self: Worker;
 
 const WATCH_MS = 100;
 /** Ticks between garbage collections. */
-const GC_TICKS = 3;
+const GC_TICKS = 1;
 let ticks = 0;
 const post = (message: FromFleet) => self.postMessage(message);
 const latency = new LatencyHistogram();
