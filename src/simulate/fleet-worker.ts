@@ -11,9 +11,6 @@ import { LatencyHistogram } from "./latency-histogram.ts";
 declare const self: Worker;
 
 const WATCH_MS = 100;
-/** Ticks between garbage collections. */
-const GC_TICKS = 1;
-let ticks = 0;
 const post = (message: FromFleet) => self.postMessage(message);
 const latency = new LatencyHistogram();
 let fleet: ClientFleet | null = null;
@@ -52,7 +49,7 @@ self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
         verified[0] = own.verified;
         own.tick(clock(), timeoutMs);
         // Every chunk a socket reads is a fresh buffer: collecting often keeps the garbage, and so the RSS, small.
-        if (++ticks % GC_TICKS === 0) Bun.gc(false);
+        Bun.gc(false);
       }, WATCH_MS);
       return;
     }
