@@ -4,6 +4,9 @@
  *   bun run build          dist/follower-maze for this machine
  *   bun run build --all    every release target, plus dist/SHA256SUMS
  *
+ * Release files are named by platform only (follower-maze-linux-x64), never by
+ * version, so ".../releases/latest/download/follower-maze-linux-x64" always
+ * names the newest one; the version is the release's tag and `--version`.
  * The version comes from package.json and is compiled in. The binary never
  * reads bunfig.toml, .env, tsconfig.json or package.json from where it runs:
  * its behaviour depends only on its flags and FOLLOWER_MAZE_* variables.
@@ -14,7 +17,7 @@ import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "./package.json" with { type: "json" };
 
-const TARGETS = {
+export const TARGETS = {
   "linux-x64": "bun-linux-x64",
   "linux-arm64": "bun-linux-arm64",
   "darwin-x64": "bun-darwin-x64",
@@ -22,11 +25,12 @@ const TARGETS = {
   "windows-x64": "bun-windows-x64",
 } as const satisfies Record<string, Bun.Build.CompileTarget>;
 
-const { values: args } = parseArgs({
-  args: Bun.argv.slice(2),
-  options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "dist" } },
-});
-const outdir = resolve(import.meta.dir, args.outdir);
+export type Platform = keyof typeof TARGETS;
+
+/** The file a release publishes for `platform`: the same name in every release. */
+export function releaseFile(platform: Platform): string {
+  return `follower-maze-${platform}${platform.startsWith("windows") ? ".exe" : ""}`;
+}
 
 async function compile(outfile: string, target?: Bun.Build.CompileTarget): Promise<string> {
   const result = await Bun.build({
@@ -57,19 +61,29 @@ async function sha256(path: string): Promise<string> {
   return hasher.digest("hex");
 }
 
-mkdirSync(outdir, { recursive: true });
-if (args.all) {
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    args: Bun.argv.slice(2),
+    options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "dist" } },
+  });
+  const outdir = resolve(import.meta.dir, args.outdir);
+  mkdirSync(outdir, { recursive: true });
+  if (!args.all) {
+    const outfile = await compile(resolve(outdir, "follower-maze"));
+    console.log(`built ${outfile} (follower-maze ${pkg.version})`);
+    return;
+  }
   const sums: string[] = [];
-  for (const [name, target] of Object.entries(TARGETS)) {
-    const outfile = resolve(outdir, `follower-maze-${pkg.version}-${name}${name.startsWith("windows") ? ".exe" : ""}`);
+  for (const [platform, target] of Object.entries(TARGETS) as [Platform, Bun.Build.CompileTarget][]) {
+    const outfile = resolve(outdir, releaseFile(platform));
     rmSync(outfile, { force: true });
     await compile(outfile, target);
     sums.push(`${await sha256(outfile)}  ${basename(outfile)}`);
     console.log(`built ${outfile}`);
   }
-  await Bun.write(resolve(outdir, "SHA256SUMS"), sums.join("\n") + "\n");
-  console.log(`wrote ${resolve(outdir, "SHA256SUMS")}`);
-} else {
-  const outfile = await compile(resolve(outdir, "follower-maze"));
-  console.log(`built ${outfile} (follower-maze ${pkg.version})`);
+  await Bun.write(resolve(outdir, "SHA256SUMS"), `${sums.join("\n")}\n`);
+  console.log(`wrote ${resolve(outdir, "SHA256SUMS")} (follower-maze ${pkg.version})`);
 }
+
+// Imported by the release tests for the file names; only `bun build.ts` builds.
+if (import.meta.main) await main();

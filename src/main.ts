@@ -1,11 +1,12 @@
 #!/usr/bin/env bun
 import { run } from "./cli/commands.ts";
-import { EXIT_FAILURE } from "./cli/usage-error.ts";
+import { fatalReport } from "./errors.ts";
 
 try {
   process.exit(await run(Bun.argv.slice(2), process.env));
 } catch (error) {
-  // A bug, not a user mistake: still one line, with the detail for a bug report.
-  process.stderr.write(`follower-maze: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(EXIT_FAILURE);
+  // A user mistake is one line; anything else is a bug, printed with its stack for the report.
+  const { text, exitStatus } = fatalReport(error);
+  process.stderr.write(text);
+  process.exit(exitStatus);
 }

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { BANNER } from "../src/simulate/report.ts";
+import { spawnSyncGuarded } from "./support/processes.ts";
 import { runSimulate, type ServerProcess, startServer } from "./support/server-process.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
@@ -22,7 +23,7 @@ beforeAll(async () => {
     return;
   }
   scratch = mkdtempSync(join(tmpdir(), "follower-maze-binary-"));
-  const build = Bun.spawnSync([process.execPath, "build.ts", "--outdir", scratch], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  const build = spawnSyncGuarded([process.execPath, "build.ts", "--outdir", scratch], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: 110_000 });
   if (build.exitCode !== 0) throw new Error(`build failed: ${build.stderr.toString()}`);
   binary = join(scratch, "follower-maze");
 }, 120_000);
@@ -32,7 +33,7 @@ afterAll(() => {
 });
 
 function runBinary(args: string[]) {
-  const result = Bun.spawnSync([binary, ...args], { cwd: tmpdir(), stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "" } });
+  const result = spawnSyncGuarded([binary, ...args], { cwd: tmpdir(), stdout: "pipe", stderr: "pipe", env: { PATH: process.env.PATH ?? "" }, timeout: 10_000 });
   return { code: result.exitCode, stdout: result.stdout.toString(), stderr: result.stderr.toString() };
 }
 

@@ -108,9 +108,22 @@ describe("starting and serving", () => {
     expect(await server.stop()).toBe(0);
   });
 
-  test("a valid flag overrides a bad environment value", async () => {
-    const server = await start(["--max-pending", "10"], { FOLLOWER_MAZE_MAX_PENDING: "lots" });
-    expect(server.stderr()).toContain("listening: events on");
+  test("a valid flag overrides a bad environment value, and takes effect", async () => {
+    const server = await start(["--max-pending", "10", "--metrics-port", "0"], { FOLLOWER_MAZE_MAX_PENDING: "lots" });
+    const metricsPort = server.metricsPort as number;
+    const gauges = async () => {
+      const m = await scrape(metricsPort);
+      return [m("follower_maze_pending_events"), m("follower_maze_event_sources_paused")];
+    };
+    // Event 1 never comes, so everything after it waits: 9 events leave room, the 10th fills --max-pending.
+    const source = await EventSource.connect(server.eventPort);
+    await source.send(crlf(...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((seq) => `${seq}|B`)));
+    await waitFor(async () => (await gauges())[0] === 9, "9 events pending", undefined, server.stderr);
+    expect(await gauges()).toEqual([9, 0]);
+    await source.send(crlf("11|B"));
+    await waitFor(async () => (await gauges())[1] === 1, "the sources to be paused", undefined, server.stderr);
+    expect(await gauges()).toEqual([10, 1]);
+    await source.end();
     expect(await server.stop()).toBe(0);
   });
 });
@@ -164,6 +177,96 @@ describe("usage errors: one line naming the culprit, exit 2", () => {
     const result = await runCli(args, env);
     expect(result.code).toBe(2);
     expectOneLineError(result, naming);
+  });
+});
+
+describe("edge cases a new user meets", () => {
+  test.each([
+    [["--max-clients", "-1"], "--max-clients: expected a whole number from 0 to 2147483647, got -1"],
+    [["--gap-timeout", "-5"], "--gap-timeout: expected milliseconds from 0 to 2147483647, got -5"],
+    [["--stats-interval", "-1"], "--stats-interval: expected milliseconds from 0 to 2147483647, got -1"],
+    [["simulate", "--rate", "-5"], "--rate: expected a whole number from 0 to 100000000, got -5"],
+  ])("%j: the range, not a missing value", async (args, message) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, message);
+  });
+
+  test.each([
+    [["--event-port", "5555", "--client-port", "5555"], {}, "--client-port: port 5555 is already given to --event-port"],
+    [["--client-port", "5556"], { FOLLOWER_MAZE_METRICS_PORT: "5556" }, "FOLLOWER_MAZE_METRICS_PORT: port 5556 is already given to --client-port"],
+  ])("%j %j: two listeners on one port is a usage error, not a port in use", async (args, env, message) => {
+    const result = await runCli(args, env);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, message);
+  });
+
+  test("port 0 for every listener is fine", async () => {
+    const server = await start(["--metrics-port", "0"]);
+    expect(new Set([server.eventPort, server.clientPort, server.metricsPort]).size).toBe(3);
+    expect(await server.stop()).toBe(0);
+  });
+
+  test("a mistake made in the environment names the variable", async () => {
+    const result = await runCli([], { FOLLOWER_MAZE_TLS_CERT: "/x" });
+    expect(result.code).toBe(2);
+    expectOneLineError(result, "FOLLOWER_MAZE_TLS_CERT: needs --tls-key (or FOLLOWER_MAZE_TLS_KEY) too");
+  });
+
+  test.each([[["bogus"]], [["help", "bogus"]]])("%j: the hint points to help that exists", async (args: string[]) => {
+    const result = await runCli(args);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, 'unknown command "bogus"');
+    expect(result.stderr).toEndWith("(see follower-maze --help)\n");
+  });
+
+  test("a near miss of a command is named", async () => {
+    const result = await runCli(["simulat"]);
+    expect(result.code).toBe(2);
+    expectOneLineError(result, 'unknown command "simulat" (did you mean simulate?)');
+  });
+
+  test.each([
+    [["help"], ["--help"]],
+    [
+      ["help", "serve"],
+      ["serve", "--help"],
+    ],
+    [
+      ["help", "simulate"],
+      ["simulate", "--help"],
+    ],
+    [
+      ["help", "token"],
+      ["token", "--help"],
+    ],
+  ])("%j prints what %j prints, exit 0", async (helpArgs, flagArgs) => {
+    const [viaHelp, viaFlag] = await Promise.all([runCli(helpArgs), runCli(flagArgs)]);
+    expect(viaHelp).toEqual({ code: 0, stdout: viaFlag.stdout, stderr: "" });
+    expect(viaHelp.stdout).toStartWith(`follower-maze ${VERSION}: `);
+  });
+
+  test("a misspelled FOLLOWER_MAZE_ variable is a warning naming the closest known one", async () => {
+    const server = await start([], { FOLLOWER_MAZE_MAX_CLIENT: "3", FOLLOWER_MAZE_BOGUS: "1" });
+    expect(await server.stop()).toBe(0);
+    const warnings = server
+      .stderr()
+      .split("\n")
+      .filter((line) => line.includes(" warn "));
+    expect(warnings).toEqual([
+      expect.stringMatching(/ warn +FOLLOWER_MAZE_BOGUS is not a variable follower-maze reads$/),
+      expect.stringMatching(/ warn +FOLLOWER_MAZE_MAX_CLIENT is not a variable follower-maze reads; did you mean FOLLOWER_MAZE_MAX_CLIENTS\?$/),
+    ]);
+    const simulate = await runCli(["simulate", "--eventListenerPort", "1", "--clientListenerPort", "1", "--timeout", "1000"], {
+      FOLLOWER_MAZE_SIMULATE_RATES: "5",
+    });
+    expect(simulate.stderr).toContain("FOLLOWER_MAZE_SIMULATE_RATES is not a variable follower-maze reads; did you mean FOLLOWER_MAZE_SIMULATE_RATE?");
+  });
+
+  test("a variable another command reads is not a misspelling", async () => {
+    const server = await start([], { FOLLOWER_MAZE_SIMULATE_RATE: "5" });
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).not.toContain("is not a variable");
   });
 });
 

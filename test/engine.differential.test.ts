@@ -11,8 +11,8 @@ import { Prng } from "../src/simulate/prng.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
 
 /*
- * Differential test: seeded random event streams, full of the things SPEC.md
- * says must be survived (reordering, duplicates, malformed and oversized lines,
+ * Differential test: seeded random event streams, full of the things the
+ * README (› Behaviour on bad input) says must be survived (reordering, duplicates, malformed and oversized lines,
  * odd chunking, clients coming and going), are fed both to the optimised
  * engine and to the naive reference model; every connection must receive the
  * same bytes from both. A failing case is replayed exactly by its seed.
@@ -634,7 +634,7 @@ describe("engine matches the reference model", () => {
 });
 
 // A model that agreed with the engine on everything could still be wrong in the same way;
-// these pin it to SPEC.md by hand.
+// these pin it to the README's contract by hand.
 describe("reference model, checked by hand", () => {
   const model = (lines: string, options: { delimiter?: string; startSeq?: number; maxLineBytes?: number } = {}) => {
     const m = new ReferenceModel({ delimiter: "|", startSeq: 1, maxLineBytes: 1024, ...options });

@@ -1,5 +1,7 @@
 /**
- * Every rule of SPEC.md checked over real TCP on 127.0.0.1, against an
+ * Every rule of the README's contract (the event types and who receives
+ * each, README › Behaviour on bad input, README › Behaviour where the
+ * contract is silent) checked over real TCP on 127.0.0.1, against an
  * in-process Server on ports the OS picks. Tests synchronise only on things
  * they can observe (counters, bytes received, close events); to show that
  * something was NOT delivered they send a later "barrier" event and compare

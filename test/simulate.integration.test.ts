@@ -94,8 +94,12 @@ describe("simulate against follower-maze", () => {
     const w = workload(2_000, 10);
     const result = await run(w, server.server, { rate: 10_000 });
     expect(result.failure).toBeNull();
-    // 1,999 events after the barrier at 10,000/s cannot be sent in much under 0.2 s.
-    expect(result.seconds).toBeGreaterThanOrEqual(0.19);
+    // The last batch may not leave before its first event's turn at 10,000/s, whatever the seed's batch sizes:
+    // sent unpaced, the whole run takes a few milliseconds.
+    const lastBatchFirst = w.batchFirst[w.batchFirst.length - 2] as number;
+    const lastBatchDueSeconds = (lastBatchFirst - 2) / 10_000;
+    expect(lastBatchDueSeconds).toBeGreaterThan(0.1);
+    expect(result.seconds).toBeGreaterThanOrEqual(lastBatchDueSeconds);
     expect(result.latency.count).toBe(w.notifications - 10);
   });
 

@@ -1,11 +1,12 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
+import { EXIT_OK, InvalidValueError, UsageError } from "../errors.ts";
 import { VERSION } from "../version.ts";
-import { describeFlags, envName, type FlagTable, type FlagValues, parseFlags } from "./flags.ts";
+import { closest } from "./closest.ts";
+import { describeFlags, ENV_PREFIX, envName, type FlagTable, type FlagValues, type Invocation, parseFlags } from "./flags.ts";
 import { serve } from "./serve.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
 import { runSimulation } from "./simulate.ts";
 import { SIMULATE_FLAGS } from "./simulate-flags.ts";
-import { EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
 import { userId } from "./values.ts";
 
 interface Command<F extends FlagTable> {
@@ -17,7 +18,7 @@ interface Command<F extends FlagTable> {
   /** Printed after the flags in --help. */
   notes?: string;
   exits: string;
-  run(values: FlagValues<F>, positionals: string[]): Promise<number>;
+  run(values: FlagValues<F>, invocation: Invocation): Promise<number>;
 }
 
 const command = <F extends FlagTable>(c: Command<F>): Command<FlagTable> => c as unknown as Command<FlagTable>;
@@ -38,7 +39,7 @@ const COMMANDS: Record<string, Command<FlagTable>> = {
     arguments: 0,
     notes: SECRETS_NOTE,
     exits:
-      "0 after a clean shutdown (SIGINT/SIGTERM), 1 when the server cannot start\n(for example a port already in use, or a TLS file it cannot read or use), 2 for a bad\nflag or environment value.",
+      "0 after a clean shutdown (SIGINT/SIGTERM/SIGHUP), 1 when the server cannot start\n(for example a port already in use, or a TLS file it cannot read or use), 2 for a bad\nflag or environment value.",
     run: serve,
   }),
   simulate: command({
@@ -68,7 +69,7 @@ export function usage(name = "serve"): string {
 
 Usage:
   ${c.synopsis}
-  (other commands: ${others.map((other) => `follower-maze ${other} --help`).join(", ")})
+  (other commands: ${others.join(", ")}; follower-maze help <command> describes one)
 
 Flags (each may also be set by its environment variable; a flag wins over the environment):
 ${describeFlags(c.flags)}
@@ -84,9 +85,13 @@ export async function run(argv: string[], env: Record<string, string | undefined
   const first = argv[0];
   const named = first !== undefined && !first.startsWith("-");
   const name = named ? first : "serve";
+  // A hint to a command's --help only where that help exists.
+  let helpHint = "follower-maze --help";
   try {
+    if (name === "help") return help(argv.slice(1));
     const c = COMMANDS[name];
-    if (c === undefined) throw new UsageError(`unknown command ${JSON.stringify(first)}; commands: ${Object.keys(COMMANDS).join(", ")}`);
+    if (c === undefined) throw unknownCommand(name);
+    if (named) helpHint = `follower-maze ${name} --help`;
     const parsed = parseFlags(c.flags, named ? argv.slice(1) : argv, env);
     if (parsed.help) {
       process.stdout.write(usage(name));
@@ -98,15 +103,49 @@ export async function run(argv: string[], env: Record<string, string | undefined
     }
     const extra = parsed.positionals[c.arguments];
     if (extra !== undefined) throw new UsageError(`${named ? `${name}: ` : ""}unexpected argument ${JSON.stringify(extra)}`);
-    return await c.run(parsed.values, parsed.positionals);
+    return await c.run(parsed.values, { positionals: parsed.positionals, origin: parsed.origin, warnings: unknownVariables(env) });
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`follower-maze: ${error.message} (see follower-maze${named ? ` ${name}` : ""} --help)\n`);
-    return EXIT_USAGE;
+    process.stderr.write(`follower-maze: ${error.message} (see ${helpHint})\n`);
+    return error.exitStatus;
   }
 }
 
-async function token(values: FlagValues<typeof TOKEN_FLAGS>, [id]: string[]): Promise<number> {
+/** `follower-maze help [command]`: the same text as `[command] --help`. */
+function help([name, extra]: string[]): number {
+  if (extra !== undefined) throw new UsageError(`help: unexpected argument ${JSON.stringify(extra)}`);
+  if (name !== undefined && COMMANDS[name] === undefined) throw unknownCommand(name);
+  process.stdout.write(usage(name));
+  return EXIT_OK;
+}
+
+function unknownCommand(name: string): UsageError {
+  const names = Object.keys(COMMANDS);
+  const guess = closest(name, [...names, "help"]);
+  return new UsageError(`unknown command ${JSON.stringify(name)}${guess === null ? "" : ` (did you mean ${guess}?)`}; commands: ${names.join(", ")}, help`);
+}
+
+/** Every variable some command reads. */
+const KNOWN_VARIABLES = [...new Set(Object.values(COMMANDS).flatMap((c) => Object.keys(c.flags).map((flag) => envName(flag, c.flags))))];
+
+/**
+ * A FOLLOWER_MAZE_* variable no command reads is almost always a typo, and a
+ * setting that silently does nothing is worse than a warning.
+ */
+function unknownVariables(env: Record<string, string | undefined>): string[] {
+  // Compared without the prefix, which every candidate shares and which would make any two names look alike.
+  const known = KNOWN_VARIABLES.filter((variable) => variable.startsWith(ENV_PREFIX)).map((variable) => variable.slice(ENV_PREFIX.length));
+  return Object.keys(env)
+    .filter((variable) => variable.startsWith(ENV_PREFIX) && !KNOWN_VARIABLES.includes(variable))
+    .sort()
+    .map((variable) => {
+      const guess = closest(variable.slice(ENV_PREFIX.length), known);
+      return `${variable} is not a variable follower-maze reads${guess === null ? "" : `; did you mean ${ENV_PREFIX}${guess}?`}`;
+    });
+}
+
+async function token(values: FlagValues<typeof TOKEN_FLAGS>, { positionals: [id], warnings }: Invocation): Promise<number> {
+  for (const warning of warnings) process.stderr.write(`follower-maze: warning: ${warning}\n`);
   if (id === undefined) throw new UsageError("token: expected a user id, as in: follower-maze token 42");
   const secret = values["client-secret"];
   if (secret === null) throw new UsageError(`token: needs the client secret in ${envName("client-secret")} (or --client-secret)`);
@@ -114,7 +153,8 @@ async function token(values: FlagValues<typeof TOKEN_FLAGS>, [id]: string[]): Pr
   try {
     user = userId(id);
   } catch (problem) {
-    throw new UsageError(`token: ${String(problem)}`);
+    if (!(problem instanceof InvalidValueError)) throw problem;
+    throw new UsageError(`token: ${problem.message}`);
   }
   process.stdout.write(`${new ClientTokens(secret).token(user)}\n`);
   return EXIT_OK;

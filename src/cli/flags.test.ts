@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { thrownMessage } from "../../test/support/thrown.ts";
+import { UsageError } from "../errors.ts";
 import { describeFlags, envName, type Flag, parseFlags } from "./flags.ts";
-import { UsageError } from "./usage-error.ts";
 import { integer } from "./values.ts";
 
 const TABLE = {
@@ -40,6 +40,21 @@ describe("parseFlags", () => {
     expect(usageError(["-x"])).toBe("unknown flag -x");
     expect(usageError(["--event-port"])).toBe("--event-port needs a value");
     expect(usageError(["--help=yes"])).toBe("--help does not take a value");
+  });
+
+  test("a negative number after a flag is its value, so the range check answers", () => {
+    expect(usageError(["--event-port", "-1"])).toBe("--event-port: expected a whole number from 0 to 65535, got -1");
+    expect(usageError(["--event-port", "-0"])).toBe("--event-port: expected a whole number from 0 to 65535, got -0");
+    expect(parseFlags(TABLE, ["--log-level", "-5"], {}).values["log-level"]).toBe("-5");
+    // Only after a flag that takes a value, and not past `--`.
+    expect(usageError(["-1"])).toBe("unknown flag -1");
+    expect(parseFlags(TABLE, ["--", "--event-port", "-1"], {}).positionals).toEqual(["--event-port", "-1"]);
+  });
+
+  test("origin names the flag or the variable a value came from; a default counts as the flag", () => {
+    const parsed = parseFlags(TABLE, ["--log-level", "debug"], { FOLLOWER_MAZE_EVENT_PORT: "1" });
+    expect([parsed.origin("log-level"), parsed.origin("event-port")]).toEqual(["--log-level", "FOLLOWER_MAZE_EVENT_PORT"]);
+    expect(parseFlags(TABLE, [], {}).origin("event-port")).toBe("--event-port");
   });
 
   test("help, version and positionals are reported, not acted on", () => {

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { UsageError } from "./usage-error.ts";
+import { InvalidValueError, systemErrorCode, UsageError } from "../errors.ts";
 import type { ValueParser } from "./values.ts";
 
 /** One `--name VALUE` flag, also settable as `FOLLOWER_MAZE_<NAME>` or its own `env` variable. */
@@ -25,11 +25,27 @@ export function envName(flag: string, table?: FlagTable): string {
   return table?.[flag]?.env ?? ENV_PREFIX + flag.toUpperCase().replaceAll("-", "_");
 }
 
+/** Where a flag's value came from, as the user wrote it: `--name` or the variable (a default counts as the flag). */
+export type Origin = (flag: string) => string;
+
+export const flagOrigin: Origin = (flag) => `--${flag}`;
+
+/** What a command gets besides its flag values. */
+export interface Invocation {
+  positionals: string[];
+  /** Where each flag's value came from, so a check across flags names what the user set. */
+  origin: Origin;
+  /** Lines the command should log as warnings (it knows the log format). */
+  warnings: string[];
+}
+
 export interface ParsedCommandLine<F extends FlagTable> {
   help: boolean;
   version: boolean;
   values: FlagValues<F>;
   positionals: string[];
+  /** So a check across flags names what the user wrote, the flag or the variable. */
+  origin: Origin;
 }
 
 /**
@@ -48,13 +64,14 @@ export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: R
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args: joinNegativeValues(table, argv), options, strict: true, allowPositionals: true });
   } catch (error) {
-    throw new UsageError(describeParseError(error as Error & { code?: string }));
+    throw new UsageError(describeParseError(error as Error));
   }
   const given = parsed.values as Record<string, string | boolean | undefined>;
 
   const values: Record<string, unknown> = {};
+  const origins = new Map<string, string>();
   for (const [name, flag] of Object.entries(table)) {
     const alias = flag.alias !== undefined && given[flag.alias] !== undefined ? flag.alias : name;
     const fromFlag = given[alias] as string | undefined;
@@ -65,18 +82,47 @@ export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: R
       values[name] = flag.default;
       continue;
     }
+    origins.set(name, source);
     try {
       values[name] = flag.parse(raw);
     } catch (problem) {
-      throw new UsageError(`${source}: ${problem instanceof Error ? problem.message : String(problem)}`);
+      if (!(problem instanceof InvalidValueError)) throw problem;
+      throw new UsageError(`${source}: ${problem.message}`);
     }
   }
-  return { help: given.help === true, version: given.version === true, values: values as FlagValues<F>, positionals: parsed.positionals };
+  return {
+    help: given.help === true,
+    version: given.version === true,
+    values: values as FlagValues<F>,
+    positionals: parsed.positionals,
+    origin: (flag) => origins.get(flag) ?? flagOrigin(flag),
+  };
 }
 
-function describeParseError(error: Error & { code?: string }): string {
+/**
+ * parseArgs reads `--max-clients -1` as a flag without its value followed by
+ * an unknown flag `-1`; as `--max-clients=-1` the value reaches its parser,
+ * which can say what range it expected.
+ */
+function joinNegativeValues(table: FlagTable, argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") return joined.concat(argv.slice(i));
+    const next = argv[i + 1];
+    if (next !== undefined && /^-\d/.test(next) && arg.startsWith("--") && Object.hasOwn(table, arg.slice(2))) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
+function describeParseError(error: Error): string {
   const option = /'([^']+)'/.exec(error.message)?.[1];
-  switch (error.code) {
+  switch (systemErrorCode(error)) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `unknown flag ${option ?? ""}`.trim();
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE": {

@@ -101,10 +101,17 @@ export const SERVE_FLAGS = {
   } as Flag<number>,
   "shutdown-timeout": {
     value: "MS",
-    help: "on SIGINT/SIGTERM, time allowed to flush queued notifications",
+    help: "on SIGINT/SIGTERM/SIGHUP, time allowed to flush queued notifications",
     default: 5_000,
     parse: milliseconds(0),
   } as Flag<number>,
+  "parent-pid": {
+    value: "PID",
+    help: "shut down as on SIGTERM once process PID has exited (npm start passes npm's)",
+    default: null,
+    parse: integer(1, 2 ** 31 - 1, "a process id"),
+    shownDefault: "none",
+  } as Flag<number | null>,
   "stats-interval": {
     value: "MS",
     help: "log counters this often at info level (0: never)",

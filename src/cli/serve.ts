@@ -1,37 +1,47 @@
+import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
-import { formatAddress, ListenError } from "../net/listen.ts";
+import { formatAddress } from "../net/listen.ts";
 import { Server } from "../server/server.ts";
+import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
+import type { Invocation } from "./flags.ts";
+import { whenProcessExits } from "./process-watch.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
-import { TlsFileError } from "./tls-files.ts";
-import { EXIT_FAILURE, EXIT_OK } from "./usage-error.ts";
 
 /**
- * Runs the server until SIGINT or SIGTERM, then shuts down gracefully.
+ * Runs the server until SIGINT, SIGTERM or SIGHUP (or until the --parent-pid
+ * process exits), then shuts down gracefully.
  * Resolves to the process exit status.
  */
-export async function serve(options: ServeOptions): Promise<number> {
+export async function serve(options: ServeOptions, { origin, warnings }: Invocation): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
+  for (const warning of warnings) log.warn(warning);
   let server: Server;
   try {
-    server = new Server(serverConfig(options), log);
+    const config = serverConfig(options, origin);
+    // Before listening, so the first real events already run compiled code.
+    warmUp(config.delimiter);
+    server = new Server(config, log);
   } catch (error) {
-    if (error instanceof ListenError || error instanceof TlsFileError) {
+    if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);
-      return EXIT_FAILURE;
+      return error.exitStatus;
     }
     throw error;
   }
   const stopped = Promise.withResolvers<number>();
   let signalled = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  let stopWatching = () => {};
+  const onSignal = (signal: string) => {
     if (signalled) {
       log.warn(`${signal} again: exiting without waiting for clients`);
       stopped.resolve(EXIT_FAILURE);
       return;
     }
     signalled = true;
+    // A parent that exits while we shut down is no second request to hurry.
+    stopWatching();
     log.info(`${signal}: shutting down, flushing queued notifications (up to ${options["shutdown-timeout"]} ms)`);
     server.shutdown(options["shutdown-timeout"]).then((flushed) => {
       if (!flushed) log.warn("shutdown deadline passed with notifications still queued; closing anyway");
@@ -41,6 +51,11 @@ export async function serve(options: ServeOptions): Promise<number> {
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
+  // Its default action would kill the server without flushing, and there is no
+  // configuration to reload: flags and environment are read once.
+  process.on("SIGHUP", onSignal);
+  const parent = options["parent-pid"];
+  if (parent !== null) stopWatching = whenProcessExits(parent, () => onSignal(`parent process ${parent} exited`));
   // Always printed, whatever the log level: scripts and tests read the ports from it.
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.

@@ -1,11 +1,10 @@
+import { ConnectError, EXIT_FAILURE, EXIT_OK, UsageError } from "../errors.ts";
 import { Logger } from "../log/logger.ts";
-import { ConnectError } from "../simulate/connect.ts";
 import { BANNER, describeFailure, progressLine, summaryLine } from "../simulate/report.ts";
 import { planFor, type RunPlan, simulate } from "../simulate/simulation.ts";
 import type { WorkloadOptions } from "../simulate/workload.ts";
-import type { FlagValues } from "./flags.ts";
+import type { FlagValues, Invocation } from "./flags.ts";
 import { type SIMULATE_FLAGS, USERS_FROM_CLIENTS } from "./simulate-flags.ts";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from "./usage-error.ts";
 
 export type SimulateOptions = FlagValues<typeof SIMULATE_FLAGS>;
 
@@ -19,12 +18,13 @@ const DEGREE = 20;
  * (exit 2). Progress goes to stderr: one line rewritten in place on a
  * terminal, plain periodic lines otherwise.
  */
-export async function runSimulation(o: SimulateOptions): Promise<number> {
+export async function runSimulation(o: SimulateOptions, { warnings }: Invocation): Promise<number> {
   const users = o.numberOfUsers === USERS_FROM_CLIENTS ? o.concurrencyLevel * 10 : o.numberOfUsers;
   if (o.concurrencyLevel > users) {
     throw new UsageError(`concurrencyLevel: ${o.concurrencyLevel} clients are distinct users, so numberOfUsers must be at least that, not ${users}`);
   }
   const log = new Logger(o.logLevel);
+  for (const warning of warnings) log.warn(warning);
   const options: WorkloadOptions = {
     events: o.totalEvents,
     users,
@@ -79,6 +79,6 @@ export async function runSimulation(o: SimulateOptions): Promise<number> {
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;
     process.stderr.write(`follower-maze simulate: ${error.message}\n`);
-    return EXIT_USAGE;
+    return error.exitStatus;
   }
 }

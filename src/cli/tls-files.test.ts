@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { selfSignedCertificate } from "../../test/support/self-signed.ts";
 import { thrownMessage } from "../../test/support/thrown.ts";
-import { readTlsFiles, TlsFileError } from "./tls-files.ts";
+import { TlsFileError } from "../errors.ts";
+import { readTlsFiles } from "./tls-files.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "follower-maze-tls-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,11 +1,7 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { errorMessage, systemErrorCode, TlsFileError } from "../errors.ts";
 import type { TlsCredentials } from "../net/listen.ts";
-
-/** A TLS file that cannot be read or used: the server cannot start. The message names the flag and file. */
-export class TlsFileError extends Error {
-  override readonly name = "TlsFileError";
-}
 
 const READ_PROBLEMS: Record<string, string> = {
   ENOENT: "no such file",
@@ -43,7 +39,6 @@ function read(flag: string, file: string): string {
   try {
     return readFileSync(file, "utf8");
   } catch (error) {
-    const code = (error as { code?: string }).code ?? "";
-    throw new TlsFileError(`${flag} ${file}: cannot read it (${READ_PROBLEMS[code] ?? (error as Error).message})`);
+    throw new TlsFileError(`${flag} ${file}: cannot read it (${READ_PROBLEMS[systemErrorCode(error) ?? ""] ?? errorMessage(error)})`);
   }
 }

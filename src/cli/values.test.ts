@@ -1,14 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { thrownMessage } from "../../test/support/thrown.ts";
+import { InvalidValueError } from "../errors.ts";
 import { bytes, delimiter, file, fraction, host, integer, oneOf, port, portOrOff, secret, sequenceNumber, setOf, userId, weights } from "./values.ts";
 
-function problem(parse: (raw: string) => unknown, raw: string): string {
-  try {
-    parse(raw);
-  } catch (message) {
-    return String(message);
-  }
-  throw new Error(`${JSON.stringify(raw)} was accepted`);
-}
+const problem = (parse: (raw: string) => unknown, raw: string): string => thrownMessage(() => parse(raw), InvalidValueError);
 
 describe("value parsers", () => {
   test("port: 0 to 65535, digits only", () => {

@@ -1,16 +1,17 @@
+import { InvalidValueError } from "../errors.ts";
 import { MAX_SEQ, MAX_USER_ID } from "../protocol/ascii.ts";
 
 /**
  * Parsers for flag and environment values. Each returns the value or throws
- * a string saying what was expected; the caller adds which flag it was.
+ * an InvalidValueError saying what was expected; the caller adds which flag it was.
  */
 export type ValueParser<T> = (raw: string) => T;
 
 export function integer(min: number, max: number, what = "a whole number"): ValueParser<number> {
   return (raw) => {
-    if (!/^\d+$/.test(raw)) throw `expected ${what} from ${min} to ${max}, got ${JSON.stringify(raw)}`;
+    if (!/^-?\d+$/.test(raw)) throw new InvalidValueError(`expected ${what} from ${min} to ${max}, got ${JSON.stringify(raw)}`);
     const value = Number(raw);
-    if (value < min || value > max) throw `expected ${what} from ${min} to ${max}, got ${raw}`;
+    if (value < min || value > max || Object.is(value, -0)) throw new InvalidValueError(`expected ${what} from ${min} to ${max}, got ${raw}`);
     return value;
   };
 }
@@ -41,9 +42,9 @@ export function bytes(min: number, max: number): ValueParser<number> {
   return (raw) => {
     const match = /^(\d+)\s*([a-z]*)$/i.exec(raw);
     const unit = match ? UNITS[(match[2] as string).toLowerCase()] : undefined;
-    if (!match || unit === undefined) throw `expected a size in bytes such as 65536, 64k or 4MiB, got ${JSON.stringify(raw)}`;
+    if (!match || unit === undefined) throw new InvalidValueError(`expected a size in bytes such as 65536, 64k or 4MiB, got ${JSON.stringify(raw)}`);
     const value = Number(match[1]) * unit;
-    if (value < min || value > max) throw `expected a size from ${min} to ${max} bytes, got ${raw}`;
+    if (value < min || value > max) throw new InvalidValueError(`expected a size from ${min} to ${max} bytes, got ${raw}`);
     return value;
   };
 }
@@ -51,8 +52,9 @@ export function bytes(min: number, max: number): ValueParser<number> {
 /** One ASCII byte that cannot be confused with a digit or a line end. */
 export const delimiter: ValueParser<number> = (raw) => {
   const code = raw.length === 1 ? raw.charCodeAt(0) : -1;
-  if (code < 0 || code > 0x7f) throw `expected a single ASCII character, got ${JSON.stringify(raw)}`;
-  if ((code >= 0x30 && code <= 0x39) || code === 0x0a || code === 0x0d) throw `a digit or line break cannot separate fields, got ${JSON.stringify(raw)}`;
+  if (code < 0 || code > 0x7f) throw new InvalidValueError(`expected a single ASCII character, got ${JSON.stringify(raw)}`);
+  if ((code >= 0x30 && code <= 0x39) || code === 0x0a || code === 0x0d)
+    throw new InvalidValueError(`a digit or line break cannot separate fields, got ${JSON.stringify(raw)}`);
   return code;
 };
 
@@ -62,7 +64,7 @@ export function setOf<T extends string>(choices: readonly T[]): ValueParser<T[]>
     const items = raw.split(",");
     const unknown = items.find((item) => !(choices as readonly string[]).includes(item));
     if (unknown !== undefined || new Set(items).size < items.length) {
-      throw `expected one or more of ${choices.join(", ")}, separated by commas, got ${JSON.stringify(raw)}`;
+      throw new InvalidValueError(`expected one or more of ${choices.join(", ")}, separated by commas, got ${JSON.stringify(raw)}`);
     }
     return items as T[];
   };
@@ -70,13 +72,13 @@ export function setOf<T extends string>(choices: readonly T[]): ValueParser<T[]>
 
 export function oneOf<T extends string>(choices: readonly T[]): ValueParser<T> {
   return (raw) => {
-    if (!(choices as readonly string[]).includes(raw)) throw `expected one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`;
+    if (!(choices as readonly string[]).includes(raw)) throw new InvalidValueError(`expected one of ${choices.join(", ")}, got ${JSON.stringify(raw)}`);
     return raw as T;
   };
 }
 
 export const host: ValueParser<string> = (raw) => {
-  if (raw.trim() === "" || /\s/.test(raw)) throw `expected a host name or IP address, got ${JSON.stringify(raw)}`;
+  if (raw.trim() === "" || /\s/.test(raw)) throw new InvalidValueError(`expected a host name or IP address, got ${JSON.stringify(raw)}`);
   return raw;
 };
 
@@ -84,7 +86,7 @@ export const host: ValueParser<string> = (raw) => {
 export function fraction(min: number, max: number): ValueParser<number> {
   return (raw) => {
     const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!(value >= min && value <= max)) throw `expected a fraction from ${min} to ${max} such as 0.05, got ${JSON.stringify(raw)}`;
+    if (!(value >= min && value <= max)) throw new InvalidValueError(`expected a fraction from ${min} to ${max} such as 0.05, got ${JSON.stringify(raw)}`);
     return value;
   };
 }
@@ -101,19 +103,20 @@ export function weights<K extends string>(keys: readonly K[], maxTotal: number):
     for (const part of raw.split(",")) {
       const match = /^\s*([A-Za-z]+)\s*[=:]\s*(\d+)\s*$/.exec(part);
       const key = match?.[1]?.toUpperCase() as K | undefined;
-      if (!match || key === undefined || !keys.includes(key)) throw `expected weights such as ${example} (keys ${keys.join(", ")}), got ${JSON.stringify(raw)}`;
-      if (seen.has(key)) throw `${key} is given twice in ${JSON.stringify(raw)}`;
+      if (!match || key === undefined || !keys.includes(key))
+        throw new InvalidValueError(`expected weights such as ${example} (keys ${keys.join(", ")}), got ${JSON.stringify(raw)}`);
+      if (seen.has(key)) throw new InvalidValueError(`${key} is given twice in ${JSON.stringify(raw)}`);
       seen.add(key);
       result[key] = Number(match[2]);
     }
     const total = keys.reduce((sum, key) => sum + result[key], 0);
-    if (total === 0 || total > maxTotal) throw `weights must add up to between 1 and ${maxTotal}, got ${total}`;
+    if (total === 0 || total > maxTotal) throw new InvalidValueError(`weights must add up to between 1 and ${maxTotal}, got ${total}`);
     return result;
   };
 }
 
 export const file: ValueParser<string> = (raw) => {
-  if (raw === "") throw "expected a file name";
+  if (raw === "") throw new InvalidValueError("expected a file name");
   return raw;
 };
 
@@ -124,8 +127,9 @@ export const file: ValueParser<string> = (raw) => {
  */
 export function secret(minLength: number, maxLength: number): ValueParser<string> {
   return (raw) => {
-    if (!/^[\x20-\x7e]*$/.test(raw)) throw "expected printable ASCII characters only (value not shown)";
-    if (raw.length < minLength || raw.length > maxLength) throw `expected ${minLength} to ${maxLength} characters, got ${raw.length} (value not shown)`;
+    if (!/^[\x20-\x7e]*$/.test(raw)) throw new InvalidValueError("expected printable ASCII characters only (value not shown)");
+    if (raw.length < minLength || raw.length > maxLength)
+      throw new InvalidValueError(`expected ${minLength} to ${maxLength} characters, got ${raw.length} (value not shown)`);
     return raw;
   };
 }

@@ -1,3 +1,5 @@
+import { grownCapacity, resized } from "../collections/typed-arrays.ts";
+
 /** Where delivery latencies go (a Histogram, in the server). */
 export interface LatencySink {
   observe(seconds: number, count: number): void;
@@ -37,11 +39,8 @@ export class AppliedArrivals {
   }
 
   private grow(): void {
-    const stamps = new Float64Array(this.stamps.length * 2);
-    stamps.set(this.stamps);
-    this.stamps = stamps;
-    const counts = new Float64Array(this.counts.length * 2);
-    counts.set(this.counts);
-    this.counts = counts;
+    const capacity = grownCapacity(this.stamps.length, this.runs + 1);
+    this.stamps = resized(this.stamps, capacity);
+    this.counts = resized(this.counts, capacity);
   }
 }

@@ -75,8 +75,8 @@ describe("UserIndex", () => {
     // Multiples of a large power of two stress the multiplicative hash's high bits.
     const ids = Array.from({ length: 2048 }, (_, i) => (i * 2 ** 20) % 2 ** 31);
     const unique = [...new Set(ids)];
-    unique.forEach((id, i) => expect(users.intern(id)).toBe(i));
-    unique.forEach((id, i) => expect(users.lookup(id)).toBe(i));
+    for (const [i, id] of unique.entries()) expect(users.intern(id)).toBe(i);
+    for (const [i, id] of unique.entries()) expect(users.lookup(id)).toBe(i);
     expect(users.size).toBe(unique.length);
   });
 });

@@ -17,12 +17,25 @@ describe("Logger", () => {
     logger.debug("d");
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z error e$/);
-    expect(lines[1]).toMatch(/Z warn  w$/);
+    expect(lines[1]).toMatch(/Z warn {2}w$/);
   });
 
-  test("debug enables everything", () => {
-    const { logger } = capture("debug");
-    expect(["error", "warn", "info", "debug"].map((level) => logger.enabled(level as "error"))).toEqual([true, true, true, true]);
+  test("debug enables and prints everything", () => {
+    const { lines, logger } = capture("debug");
+    const levels: LogLevel[] = ["error", "warn", "info", "debug"];
+    expect(levels.map((level) => logger.enabled(level))).toEqual([true, true, true, true]);
+    for (const level of levels) logger.log(level, `at ${level}`);
+    expect(lines.map((line) => line.slice(25))).toEqual(["error at error", "warn  at warn", "info  at info", "debug at debug"]);
+  });
+
+  test("enabled() agrees with what is printed at each level", () => {
+    const levels: LogLevel[] = ["error", "warn", "info", "debug"];
+    for (const threshold of levels) {
+      const { lines, logger } = capture(threshold);
+      for (const level of levels) logger.log(level, "x");
+      expect(lines.map((line) => line.slice(25).split(" ")[0])).toEqual(levels.filter((level) => logger.enabled(level)));
+      expect(lines).toHaveLength(levels.indexOf(threshold) + 1);
+    }
   });
 
   test("announcements are printed whatever the level, bare in text format", () => {
@@ -59,12 +72,17 @@ describe("RateLimitedLog", () => {
     expect(lines.slice(3).map((line) => line.slice(25))).toEqual(["warn  7 more bad lines not logged in the last 1s", "warn  bad 10"]);
   });
 
-  test("does not even build messages below the log level", () => {
-    const { lines, logger } = capture("error");
-    const limited = new RateLimitedLog(logger, "debug", "duplicates");
+  test("builds a message only when it is printed: not below the log level, not when held back", () => {
+    const quiet = capture("error");
     let built = 0;
-    limited.log(() => `${++built}`);
+    new RateLimitedLog(quiet.logger, "debug", "duplicates").log(() => `${++built}`);
     expect(built).toBe(0);
-    expect(lines).toEqual([]);
+    expect(quiet.lines).toEqual([]);
+
+    const { lines, logger } = capture("debug");
+    const limited = new RateLimitedLog(logger, "debug", "duplicates", 2, 1000, () => 0);
+    for (let i = 0; i < 5; i++) limited.log(() => `duplicate ${++built}`);
+    expect(built).toBe(2);
+    expect(lines.map((line) => line.slice(25))).toEqual(["debug duplicate 1", "debug duplicate 2"]);
   });
 });

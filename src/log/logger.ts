@@ -8,7 +8,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export type LogSink = (line: string) => void;
 
 export const toStderr: LogSink = (line) => {
-  process.stderr.write(line + "\n");
+  process.stderr.write(`${line}\n`);
 };
 
 interface LineFormat {

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { TCPSocketListener } from "bun";
 import { selfSignedCertificate } from "../../test/support/self-signed.ts";
-import { formatAddress, ListenError, listen } from "./listen.ts";
+import { ListenError } from "../errors.ts";
+import { formatAddress, listen } from "./listen.ts";
 
 const open: TCPSocketListener<unknown>[] = [];
 afterEach(() => {

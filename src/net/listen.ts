@@ -1,4 +1,5 @@
 import type { SocketHandler, TCPSocketListener } from "bun";
+import { errorMessage, ListenError, systemErrorCode } from "../errors.ts";
 
 /** host:port, with an IPv6 address in brackets so the port stays readable. */
 export function formatAddress(host: string, port: number): string {
@@ -9,11 +10,6 @@ export function formatAddress(host: string, port: number): string {
 export interface TlsCredentials {
   cert: string;
   key: string;
-}
-
-/** A listener could not be opened; the message is fit for the operator as is. */
-export class ListenError extends Error {
-  override readonly name = "ListenError";
 }
 
 /**
@@ -38,11 +34,11 @@ export function listen<T>(role: string, hostname: string, port: number, tls: Tls
 
 /** Why a listener (TCP or HTTP) could not be opened, as one line naming the role, port and address. */
 export function listenError(role: string, hostname: string, port: number, error: unknown): ListenError {
-  const code = (error as { code?: string }).code;
+  const code = systemErrorCode(error);
   const where = formatAddress(hostname, port);
   if (code === "EADDRINUSE") return new ListenError(`${role} port ${port} is already in use (${where})`);
   if (code === "EACCES") return new ListenError(`no permission to listen on ${role} port ${port} (${where})`);
-  if (code?.startsWith("ERR_OSSL")) return new ListenError(`${role} port: TLS rejected the certificate or key: ${(error as Error).message}`);
+  if (code?.startsWith("ERR_OSSL")) return new ListenError(`${role} port: TLS rejected the certificate or key: ${errorMessage(error)}`);
   if (code === "EADDRNOTAVAIL") return new ListenError(`cannot listen on ${where}: ${hostname} is not an address of this machine`);
-  return new ListenError(`cannot listen on ${role} port ${port} (${where}): ${(error as Error).message}`);
+  return new ListenError(`cannot listen on ${role} port ${port} (${where}): ${errorMessage(error)}`);
 }

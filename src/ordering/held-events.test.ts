@@ -240,8 +240,8 @@ describe("HeldEvents: compaction", () => {
     expect(held.pinnedBytes).toBe(firstArena + 40 * READ);
     expect(held.compactIfWasteful()).toBe(true);
     expect(held.pinnedBytes).toBe(held.heldBytes);
-    survivors.forEach((slot, i) => expect(text(held, slot)).toBe(survivorLines[i]));
-    second.slots.forEach((slot, i) => expect(text(held, slot)).toBe(second.lines[i]));
+    for (const [i, slot] of survivors.entries()) expect(text(held, slot)).toBe(survivorLines[i]);
+    for (const [i, slot] of second.slots.entries()) expect(text(held, slot)).toBe(second.lines[i]);
     for (const slot of [...survivors, ...second.slots, first.noop, second.noop]) held.release(slot);
     expect([held.pinnedBytes, held.heldBytes]).toEqual([0, 0]);
   });

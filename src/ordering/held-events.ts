@@ -1,3 +1,5 @@
+import { resized } from "../collections/typed-arrays.ts";
+
 /** Compaction runs once pinned reads outweigh the bytes actually held by this factor … */
 const COMPACT_RATIO = 4;
 /** … and by at least this much, so ordinary streams never pay for it. */
@@ -142,11 +144,7 @@ export class HeldEvents {
     } else {
       id = this.buffers.length;
       this.buffers.push(buf);
-      if (id === this.refs.length) {
-        const refs = new Int32Array(id * 2);
-        refs.set(this.refs);
-        this.refs = refs;
-      }
+      if (id === this.refs.length) this.refs = resized(this.refs, id * 2);
     }
     this.refs[id] = 1;
     this.pinnedBytes += buf.length;
@@ -169,16 +167,15 @@ export class HeldEvents {
 
   private growSlots(capacity: number): void {
     const old = this.lengthOf.length;
-    this.bufferOf = grown(this.bufferOf, capacity);
-    this.startOf = grown(this.startOf, capacity);
-    this.lengthOf = grown(this.lengthOf, capacity);
+    this.bufferOf = resized(this.bufferOf, capacity);
+    this.startOf = resized(this.startOf, capacity);
+    this.lengthOf = resized(this.lengthOf, capacity);
     this.lengthOf.fill(-1, old);
-    this.fromOf = grown(this.fromOf, capacity);
-    this.toOf = grown(this.toOf, capacity);
-    this.arrivedOf = grown(this.arrivedOf, capacity);
-    this.kindOf = grown(this.kindOf, capacity);
-    const free = new Int32Array(capacity);
-    free.set(this.freeSlots.subarray(0, this.freeSlotCount));
+    this.fromOf = resized(this.fromOf, capacity);
+    this.toOf = resized(this.toOf, capacity);
+    this.arrivedOf = resized(this.arrivedOf, capacity);
+    this.kindOf = resized(this.kindOf, capacity);
+    const free = resized(this.freeSlots, capacity, this.freeSlotCount);
     // Hand out low slot numbers first so a walk over slots touches few pages.
     for (let slot = capacity - 1; slot >= old; slot--) free[this.freeSlotCount++] = slot;
     this.freeSlots = free;
@@ -186,12 +183,3 @@ export class HeldEvents {
 }
 
 const EMPTY = new Uint8Array(0);
-
-type SlotArray = Int32Array<ArrayBuffer> | Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
-
-/** A copy of `array` with room for `capacity` slots, of the same type. */
-function grown<A extends SlotArray>(array: A, capacity: number): A {
-  const next = new (array.constructor as new (length: number) => A)(capacity);
-  next.set(array);
-  return next;
-}

@@ -93,7 +93,7 @@ describe("SeqHeap", () => {
     const heap = new SeqHeap();
     const max = Number.MAX_SAFE_INTEGER;
     const seqs = [max, max - 1, max - 2, 2 ** 52, 2 ** 52 + 1, max - 3, 1, 2 ** 32 + 1, 2 ** 32];
-    seqs.forEach((seq, i) => heap.push(seq, i));
+    for (const [i, seq] of seqs.entries()) heap.push(seq, i);
     const popped = drain(heap);
     expect(popped.map(([seq]) => seq)).toEqual([...seqs].sort((a, b) => a - b));
     expect(popped.map(([, payload]) => seqs[payload])).toEqual(popped.map(([seq]) => seq));

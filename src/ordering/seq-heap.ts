@@ -1,3 +1,5 @@
+import { resized } from "../collections/typed-arrays.ts";
+
 /**
  * A binary min-heap of (sequence number, arrival stamp) keys, each carrying an
  * int32 payload, stored in parallel typed arrays: no object per entry, no GC
@@ -87,14 +89,8 @@ export class SeqHeap {
 
   private grow(): void {
     const capacity = this.seqs.length * 2;
-    const seqs = new Float64Array(capacity);
-    const stamps = new Float64Array(capacity);
-    const values = new Int32Array(capacity);
-    seqs.set(this.seqs);
-    stamps.set(this.stamps);
-    values.set(this.values);
-    this.seqs = seqs;
-    this.stamps = stamps;
-    this.values = values;
+    this.seqs = resized(this.seqs, capacity);
+    this.stamps = resized(this.stamps, capacity);
+    this.values = resized(this.values, capacity);
   }
 }

@@ -9,5 +9,3 @@ export const UNFOLLOW = 2;
 export const BROADCAST = 3;
 export const PRIVATE = 4;
 export const STATUS = 5;
-
-export type EventKind = typeof NOOP | typeof FOLLOW | typeof UNFOLLOW | typeof BROADCAST | typeof PRIVATE | typeof STATUS;

@@ -153,7 +153,7 @@ describe("LineFramer: chunk boundaries", () => {
 
   test("many lines in one chunk", () => {
     const many = Array.from({ length: 5000 }, (_, i) => `${i + 1}|B`);
-    const { events } = feed(many.join("\r\n") + "\r\n", 100, []);
+    const { events } = feed(`${many.join("\r\n")}\r\n`, 100, []);
     expect(events).toEqual(lines(...many));
   });
 });

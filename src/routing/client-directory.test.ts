@@ -28,7 +28,7 @@ function expectConsistent(directory: ClientDirectory<FakeWriter>, expected: Map<
   }
   expect(directory.all.length).toBe(all.size);
   expect(new Set(directory.all)).toEqual(all);
-  directory.all.forEach((outbox, i) => expect(outbox.allPosition).toBe(i));
+  for (const [i, outbox] of directory.all.entries()) expect(outbox.allPosition).toBe(i);
   expect(directory.connections).toBe(all.size);
   expect(directory.users).toBe(users);
 }

@@ -1,3 +1,4 @@
+import { grownCapacity } from "../collections/typed-arrays.ts";
 import { CR, LF } from "../protocol/ascii.ts";
 
 /** The part of a socket an outbox needs; Bun's TCP socket has exactly this `write`. */
@@ -171,10 +172,9 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
       this.markDirty();
       return -1;
     }
-    let capacity = Math.max(this.buf.length, INITIAL_BYTES);
-    while (capacity < queued + extra) capacity *= 2;
-    capacity = Math.min(capacity, this.limit);
+    const capacity = Math.min(grownCapacity(this.buf.length, queued + extra, INITIAL_BYTES), this.limit);
     if (capacity > this.buf.length) {
+      // Not resized(): the queued bytes move to the front as they are copied, which saves a second pass.
       const next = new Uint8Array(capacity);
       next.set(this.buf.subarray(this.head, this.tail));
       this.buf = next;

@@ -1,4 +1,5 @@
 import type { EngineObserver } from "../engine/engine.ts";
+import { systemErrorCode } from "../errors.ts";
 import { type Logger, RateLimitedLog } from "../log/logger.ts";
 import { quote } from "../log/quote.ts";
 import type { ClientHooks } from "../net/client-gateway.ts";
@@ -70,7 +71,6 @@ export function clientLog(log: Logger): ClientHooks {
 
 /** Peers vanishing is routine; anything else is a bug or an OS problem worth an error line. */
 export function reportFailure(log: Logger, who: string, error: Error): void {
-  const code = (error as { code?: string }).code ?? "";
-  const routine = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"].includes(code);
+  const routine = ["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"].includes(systemErrorCode(error) ?? "");
   log.log(routine ? "debug" : "error", `${who}: ${error.message}${routine ? "" : ` (${error.stack?.split("\n")[1]?.trim() ?? "no stack"})`}`);
 }

@@ -1,7 +1,5 @@
 import type { Socket, SocketHandler } from "bun";
-
-/** A connection the simulator could not open: the server is not there. */
-export class ConnectError extends Error {}
+import { ConnectError, systemErrorCode } from "../errors.ts";
 
 /** The likely cause of a failed connection, as a hint the user can act on. */
 function hint(code: string | undefined): string {
@@ -14,7 +12,7 @@ export async function connect<T>(host: string, port: number, role: "event" | "cl
   try {
     return await Bun.connect<T>({ hostname: host, port, data, socket: handlers });
   } catch (error) {
-    const code = (error as { code?: string }).code;
+    const code = systemErrorCode(error);
     throw new ConnectError(`cannot connect to the ${role} port at ${host}:${port}${code ? ` (${code})` : ""}: ${hint(code)}`);
   }
 }

@@ -3,8 +3,9 @@
  * thread, which only generates and sends events. See worker-fleet.ts for the
  * other end of every message.
  */
+
+import { ConnectError } from "../errors.ts";
 import { ClientFleet, clock } from "./client-fleet.ts";
-import { ConnectError } from "./connect.ts";
 import type { FromFleet, ToFleet } from "./fleet-messages.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 

@@ -49,9 +49,3 @@ export class Prng {
     return items;
   }
 }
-
-/** Plain mulberry32 as a function, for callers that only need floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  const prng = new Prng(seed);
-  return () => prng.next();
-}

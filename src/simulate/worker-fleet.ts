@@ -1,5 +1,5 @@
+import { ConnectError } from "../errors.ts";
 import type { ClientTarget, FleetListener } from "./client-fleet.ts";
-import { ConnectError } from "./connect.ts";
 import type { WindowBuffers } from "./event-window.ts";
 import type { FromFleet, ToFleet } from "./fleet-messages.ts";
 import type { HistogramState } from "./latency-histogram.ts";

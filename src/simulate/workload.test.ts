@@ -138,7 +138,7 @@ describe("generateWorkload: shape", () => {
         expect(line.startsWith(`${seq}|`)).toBe(true);
         expect(line.endsWith("\r\n")).toBe(true);
         expect(line.indexOf("\n")).toBe(line.length - 1);
-        // The line is an event of the right shape, as the spec reads it.
+        // The line is an event of the right shape, as the README (the event types) reads it.
         const parsed = parseLine(line.slice(0, -2), "|");
         expect(parsed.seq).toBe(seq);
         expect(parsed.event).not.toBeNull();
@@ -268,7 +268,7 @@ describe("generateWorkload: noise", () => {
 });
 
 /**
- * The independent check: an obviously-right reading of the spec, fed the
+ * The independent check: an obviously-right reading of the README's event rules, fed the
  * generated stream in random chunks, must deliver exactly the lists the
  * generator says each client is owed.
  */

@@ -7,12 +7,17 @@
  *   bun run bench:e2e                 # default, 1m, scale and latency
  *   bun run bench:e2e default latency # only those
  *   bun run bench:e2e --binary dist/follower-maze ci
- *   bun run bench:e2e soak            # 10M, then 100M events: is peak memory flat?
+ *   bun run bench:e2e latency-paired [--rounds 5] [--rate 20000] [--totalEvents N] [--against OTHER_BINARY]
+ *
+ * `latency-paired` alternates follower-maze with a compiled thread-per-client
+ * baseline (see latency-paired.ts); it is not one of the runs done by default.
  */
 
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { errorMessage } from "../../src/errors.ts";
 import { runSimulate, startServer } from "../support/server-process.ts";
+import { latencyPaired } from "./latency-paired.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */
 const RUNS: Record<string, string[]> = {
@@ -30,11 +35,45 @@ const GROUPS: Record<string, string[]> = { soak: ["soak-10m", "soak-100m"] };
 const FLAT = 0.1;
 const ALL = ["default", "1m", "scale", "latency"];
 
-const { values: args, positionals } = parseArgs({ args: Bun.argv.slice(2), options: { binary: { type: "string" } }, allowPositionals: true });
+const PAIRED = "latency-paired";
+
+const USAGE = `Usage: bun run bench:e2e [--binary FILE] [run ...]
+  Builds dist/follower-maze (or uses --binary FILE), starts it on free ports and drives each run
+  with its own \`follower-maze simulate\`, which verifies every notification.
+  Runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS)].join(", ")} (default: ${ALL.join(" ")}; soak = soak-10m then soak-100m).
+  ${PAIRED} [--rounds 5] [--rate 20000] [--totalEvents N] [--against FILE ...]: follower-maze and
+  a compiled thread-per-client baseline (built with rustc when run), one after the other, round after round.
+`;
+
+const parse = () =>
+  parseArgs({
+    args: Bun.argv.slice(2),
+    options: {
+      binary: { type: "string" },
+      help: { type: "boolean", short: "h" },
+      rounds: { type: "string", default: "5" },
+      rate: { type: "string", default: "20000" },
+      totalEvents: { type: "string" },
+      against: { type: "string", multiple: true, default: [] },
+    },
+    allowPositionals: true,
+  });
+let parsed: ReturnType<typeof parse>;
+try {
+  parsed = parse();
+} catch (error) {
+  console.error(`bench:e2e: ${errorMessage(error).split("\n")[0]} (see bun run bench:e2e --help)`);
+  process.exit(2);
+}
+const { values: args, positionals } = parsed;
+if (args.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
 const chosen = (positionals.length > 0 ? positionals : ALL).flatMap((name) => GROUPS[name] ?? [name]);
-const unknown = chosen.filter((name) => !(name in RUNS));
+const unknown = chosen.filter((name) => !(name in RUNS) && name !== PAIRED);
 if (unknown.length > 0) {
-  console.error(`bench:e2e: unknown run ${unknown.join(", ")}; runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS)].join(", ")}`);
+  console.error(`bench:e2e: unknown run ${unknown.join(", ")}; runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS), PAIRED].join(", ")}`);
   process.exit(2);
 }
 
@@ -50,6 +89,13 @@ let failed = 0;
 /** By run: the server's and the simulator's peak RSS in MiB. */
 const peaks = new Map<string, { server: number; simulator: number }>();
 for (const name of chosen) {
+  if (name === PAIRED) {
+    const rate = Number(args.rate);
+    // Ten seconds of load by default, as the single latency run has.
+    const totalEvents = args.totalEvents === undefined ? rate * 10 : Number(args.totalEvents);
+    if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds), rate, totalEvents }))) failed++;
+    continue;
+  }
   const flags = RUNS[name] as string[];
   const server = await startServer(binary, ["--log-level", "warn", "--stats-interval", "0"]);
   const sampler = setInterval(() => server.sample(), 100);

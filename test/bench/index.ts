@@ -8,8 +8,21 @@ import "./parse.bench.ts";
 import "./heap.bench.ts";
 import "./follower-table.bench.ts";
 import "./routing.bench.ts";
-import { printRates } from "./report.ts";
+import { errorMessage } from "../../src/errors.ts";
+import { benchNames, printRates } from "./report.ts";
 
 const pattern = process.argv[2];
-const { benchmarks } = await run(pattern ? { filter: new RegExp(pattern) } : {});
+let filter: RegExp | undefined;
+try {
+  filter = pattern ? new RegExp(pattern) : undefined;
+} catch (error) {
+  console.error(`bench: ${errorMessage(error)}`);
+  process.exit(2);
+}
+// An empty table would read as if the benches had run.
+if (filter !== undefined && !benchNames().some((name) => filter.test(name))) {
+  console.error(`bench: no benchmark name matches /${pattern}/; names: ${benchNames().join(", ")}`);
+  process.exit(2);
+}
+const { benchmarks } = await run(filter ? { filter } : {});
 printRates(benchmarks);

@@ -20,6 +20,11 @@ export function rated(area: string, name: string, perIteration: number, unit: st
   return name;
 }
 
+/** Every registered bench name, in registration order. */
+export function benchNames(): string[] {
+  return [...rates.keys()];
+}
+
 type Benchmarks = Awaited<ReturnType<typeof run>>["benchmarks"];
 
 function si(x: number): string {

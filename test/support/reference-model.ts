@@ -1,5 +1,7 @@
 /**
- * A deliberately naive executable reading of SPEC.md, for differential tests
+ * A deliberately naive executable reading of the README's contract (the
+ * event types and who receives each, README › Behaviour on bad input and
+ * › Behaviour where the contract is silent), for differential tests
  * of the optimised engine. It shares no code with src/: strings instead of
  * bytes, `split` instead of a scanner, BigInt instead of overflow-checked
  * digit loops, a Map of Sets instead of hash tables, a sparse array instead of
@@ -162,7 +164,10 @@ export class ReferenceModel {
     switch (event.kind) {
       case "F": {
         let set = this.followers.get(event.to);
-        if (set === undefined) this.followers.set(event.to, (set = new Set()));
+        if (set === undefined) {
+          set = new Set();
+          this.followers.set(event.to, set);
+        }
         set.add(event.from);
         this.send((user) => user === event.to, line);
         return;
@@ -178,7 +183,7 @@ export class ReferenceModel {
         return;
       case "S": {
         const set = this.followers.get(event.from);
-        this.send((user) => set !== undefined && set.has(user), line);
+        this.send((user) => set?.has(user) === true, line);
         return;
       }
     }

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { envName } from "../../src/cli/flags.ts";
 import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
+import { spawnTracked } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 /** The startup line; a port serving TLS is marked " (TLS)". */
@@ -75,7 +76,7 @@ export interface CommandRun {
  * while it runs.
  */
 export async function runCommand(binary: string | undefined, args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<CommandRun> {
-  const child = Bun.spawn([...followerMaze(binary), ...args], {
+  const child = spawnTracked([...followerMaze(binary), ...args], {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
@@ -104,8 +105,16 @@ export function runSimulate(
  * Starts `follower-maze` from source, or the binary at `binary`, with ports
  * 0 (plus `flags`), and resolves once it has printed where it listens.
  */
-export async function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = Bun.spawn([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], {
+export function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startListening([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], env);
+}
+
+/**
+ * Starts `command`, any Follower Maze server that prints follower-maze's
+ * startup line (the benchmarks' compiled baseline does), and resolves once it has.
+ */
+export async function startListening(command: string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawnTracked(command, {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",

@@ -113,7 +113,10 @@ export class ToyServer {
   }
 
   private event(line: string): void {
-    if (this.fault === "no-reordering") return this.apply(line);
+    if (this.fault === "no-reordering") {
+      this.apply(line);
+      return;
+    }
     const seq = Number(line.split("|")[0]);
     if (seq < this.next || this.waiting.has(seq)) return;
     this.waiting.set(seq, line);
@@ -130,17 +133,21 @@ export class ToyServer {
       case "F": {
         const set = this.followers.get(Number(to)) ?? new Set();
         this.followers.set(Number(to), set.add(Number(from)));
-        return this.notify([Number(to)], line);
+        this.notify([Number(to)], line);
+        return;
       }
       case "U":
         this.followers.get(Number(to))?.delete(Number(from));
         return;
       case "B":
-        return this.notify(everyone, line);
+        this.notify(everyone, line);
+        return;
       case "P":
-        return this.notify([Number(to)], line);
+        this.notify([Number(to)], line);
+        return;
       case "S":
-        return this.notify([...(this.followers.get(Number(from)) ?? [])], line);
+        this.notify([...(this.followers.get(Number(from)) ?? [])], line);
+        return;
     }
   }
 

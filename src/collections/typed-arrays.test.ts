@@ -1,0 +1,43 @@
+import { describe, expect, test } from "bun:test";
+import { grownCapacity, resized } from "./typed-arrays.ts";
+
+describe("resized", () => {
+  test("keeps the type and the elements, zero beyond them", () => {
+    const grown = resized(Int32Array.from([1, -2, 3]), 6);
+    expect(grown).toBeInstanceOf(Int32Array);
+    expect([...grown]).toEqual([1, -2, 3, 0, 0, 0]);
+    expect([...resized(Float64Array.from([0.5, 2 ** 53]), 3)]).toEqual([0.5, 2 ** 53, 0]);
+    expect(resized(Uint8Array.from([255]), 2)).toEqual(Uint8Array.from([255, 0]));
+  });
+
+  test("keeps only the first `keep` elements, by loop or by set", () => {
+    const small = Int32Array.from({ length: 10 }, (_, i) => i + 1);
+    expect([...resized(small, 8, 3)]).toEqual([1, 2, 3, 0, 0, 0, 0, 0]);
+    const large = Int32Array.from({ length: 1000 }, (_, i) => i + 1);
+    const kept = resized(large, 2000, 700);
+    expect(kept.length).toBe(2000);
+    expect([kept[0], kept[699], kept[700]]).toEqual([1, 700, 0]);
+  });
+
+  test("shrinks, keeping what fits", () => {
+    expect([...resized(Int32Array.from([1, 2, 3, 4]), 2)]).toEqual([1, 2]);
+    expect([...resized(Int32Array.from([1, 2, 3, 4]), 4, 1)]).toEqual([1, 0, 0, 0]);
+  });
+
+  test("never shares memory with the original", () => {
+    const original = Int32Array.from([1, 2]);
+    const copy = resized(original, 2);
+    copy[0] = 9;
+    expect(original[0]).toBe(1);
+  });
+});
+
+describe("grownCapacity", () => {
+  test("doubles from the current capacity until the need fits", () => {
+    expect([grownCapacity(16, 17), grownCapacity(16, 16), grownCapacity(16, 100), grownCapacity(1024, 1025)]).toEqual([32, 16, 128, 2048]);
+  });
+
+  test("starts at the minimum, even from empty", () => {
+    expect([grownCapacity(0, 1), grownCapacity(0, 20), grownCapacity(0, 3, 4), grownCapacity(0, 1, 0)]).toEqual([16, 32, 4, 1]);
+  });
+});

@@ -1,0 +1,99 @@
+import { Engine, type EngineObserver } from "../engine/engine.ts";
+import { Histogram } from "../metrics/histogram.ts";
+import { DELIVERY_LATENCY } from "../metrics/server-metrics.ts";
+import { CR, LF } from "../protocol/ascii.ts";
+import { LineFramer } from "../protocol/line-framer.ts";
+import { type ClientTransport, FanOut } from "../routing/fan-out.ts";
+
+/** Enough events for JSC to compile the hot path at its top tier, few enough to cost about a tenth of a second. */
+const EVENTS = 200_000;
+const USERS = 1000;
+const CLIENTS = 100;
+const MAX_BATCH = 100;
+/** The bounds only bound: the lines are short and the clients take everything, so the server's own settings need not apply. */
+const LINE_BYTES = 64;
+const CLIENT_BUFFER = 4 * 1024 * 1024;
+const [F, U, P, S, B] = [..."FUPSB"].map((c) => c.charCodeAt(0)) as [number, number, number, number, number];
+
+const QUIET: EngineObserver = { malformed() {}, oversized() {}, duplicate() {}, gapSkipped() {} };
+/** A client that takes everything at once, as a socket with room does. */
+const TAKES_ALL: ClientTransport = { write: (_data, _offset, length) => length, tooSlow() {} };
+
+/** What the warm-up ran, so a test can tell it took the paths real traffic takes (no line malformed). */
+export interface WarmUpReport {
+  applied: number;
+  malformed: number;
+  notifications: number;
+}
+
+/**
+ * Runs a synthetic stream through a throwaway copy of the server's pipeline
+ * (framer, engine, reorder buffer, fan-out, outboxes), with the server's
+ * field separator, before the server listens. JSC compiles functions only once they have
+ * run often: without this, the first seconds of real traffic run in the
+ * interpreter and lower tiers, with the compiler threads competing for the
+ * CPU, and they set the latency tail of a short run (measured: 63% of the
+ * slowest 1% of notifications of a 10 s run at 20,000 events/s fell in its
+ * first second). Nothing of it is kept: the pipeline is garbage afterwards.
+ */
+export function warmUp(delimiter: number): WarmUpReport {
+  const fanOut = new FanOut<ClientTransport>({ maxClientBuffer: CLIENT_BUFFER, delimiter, maxLineBytes: LINE_BYTES });
+  const engine = new Engine({ delimiter, startSeq: 1, maxPending: MAX_BATCH }, fanOut, QUIET, {
+    clock: () => performance.now(),
+    latency: new Histogram(DELIVERY_LATENCY.buckets),
+  });
+  const framer = new LineFramer(LINE_BYTES, engine);
+  let state = 1;
+  // A small linear congruential generator: deterministic and allocation-free.
+  const random = (n: number) => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state % n;
+  };
+  for (let client = 0; client < CLIENTS; client++) fanOut.connect(1 + random(USERS), TAKES_ALL);
+  // One batch, written into one reused buffer: the warm-up makes no garbage per event.
+  const chunk = new Uint8Array(MAX_BATCH * 32);
+  const order = new Int32Array(MAX_BATCH);
+  for (let seq = 1; seq <= EVENTS; ) {
+    const size = Math.min(1 + random(MAX_BATCH), EVENTS - seq + 1);
+    for (let i = 0; i < size; i++) order[i] = seq + i;
+    // Shuffled within the batch, as sources send them, so the reorder path runs too.
+    for (let i = size - 1; i > 0; i--) {
+      const j = random(i + 1);
+      const t = order[i] as number;
+      order[i] = order[j] as number;
+      order[j] = t;
+    }
+    let end = 0;
+    for (let i = 0; i < size; i++) end = writeEvent(chunk, end, order[i] as number, random(100), 1 + random(USERS), 1 + random(USERS), delimiter);
+    seq += size;
+    engine.read(framer, chunk.subarray(0, end));
+  }
+  const c = engine.counters;
+  return { applied: c.applied, malformed: c.malformed, notifications: fanOut.notifications };
+}
+
+/** Writes an event line of the original harness's mix, picked by `percent` (0…99), at `at`; returns where it ends. */
+function writeEvent(buf: Uint8Array, at: number, seq: number, percent: number, from: number, to: number, delimiter: number): number {
+  const kind = percent < 25 ? F : percent < 40 ? U : percent < 70 ? P : percent < 99 ? S : B;
+  let end = writeNumber(buf, at, seq);
+  buf[end++] = delimiter;
+  buf[end++] = kind;
+  if (kind !== B) {
+    buf[end++] = delimiter;
+    end = writeNumber(buf, end, from);
+  }
+  if (kind === F || kind === U || kind === P) {
+    buf[end++] = delimiter;
+    end = writeNumber(buf, end, to);
+  }
+  buf[end++] = CR;
+  buf[end++] = LF;
+  return end;
+}
+
+function writeNumber(buf: Uint8Array, at: number, n: number): number {
+  let digits = 1;
+  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let i = digits - 1, rest = n; i >= 0; i--, rest = Math.floor(rest / 10)) buf[at + i] = 48 + (rest % 10);
+  return at + digits;
+}
