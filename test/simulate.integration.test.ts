@@ -10,19 +10,29 @@ import { weights } from "../src/cli/values.ts";
 import { EVENT_TYPES } from "../src/simulate/event-stream.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { BANNER, describeFailure } from "../src/simulate/report.ts";
-import { planOf, type SimulationOptions, type SimulationResult, simulate } from "../src/simulate/simulation.ts";
-import { generateWorkload, type Workload } from "../src/simulate/workload.ts";
+import { type Progress, planFor, type SimulationOptions, type SimulationResult, simulate } from "../src/simulate/simulation.ts";
+import type { WorkloadOptions } from "../src/simulate/workload.ts";
 import { HOST, TestServer } from "./support/net-harness.ts";
-import { runSimulate } from "./support/server-process.ts";
-import { type Fault, ToyServer } from "./support/toy-server.ts";
+import { runCommand, runSimulate } from "./support/server-process.ts";
+import { type Fault, type ToyOptions, ToyServer } from "./support/toy-server.ts";
+import { generateWorkload, TEST_WINDOW, type Workload } from "./support/workload.ts";
 
 setDefaultTimeout(30_000);
 
 const MIX = weights(EVENT_TYPES, 10_000)(DEFAULT_MIX);
 
-function workload(events: number, clients = 10, seed = 3, noise = 0): Workload {
-  return generateWorkload(new Prng(seed), { events, users: clients * 10, clients, maxBatch: 100, mix: MIX, degree: 20, noise });
+/** A run to simulate, with the whole of it in memory to check the results against. */
+interface Run extends Workload {
+  seed: number;
+  options: WorkloadOptions;
 }
+
+function workload(events: number, clients = 10, seed = 3, noise = 0): Run {
+  const options = { events, users: clients * 10, clients, maxBatch: 100, mix: MIX, degree: 20, noise };
+  return { ...generateWorkload(new Prng(seed), options), seed, options };
+}
+
+const CONTEXT = { timeoutMs: 5_000, clientSecret: false, sourceSecret: false };
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -35,17 +45,18 @@ async function ourServer(config: ConstructorParameters<typeof TestServer>[0] = {
   return server;
 }
 
-function toy(fault: Fault): ToyServer {
-  const server = new ToyServer(fault);
+function toy(fault: Fault, options: ToyOptions = {}): ToyServer {
+  const server = new ToyServer(fault, options);
   cleanup.push(() => server.stop());
   return server;
 }
 
-function run(w: Workload, ports: { eventPort: number; clientPort: number }, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
-  return simulate(planOf(w), {
+function run(w: Run, ports: { eventPort: number; clientPort: number }, options: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
+  return simulate(planFor(w.seed, w.options), {
     host: HOST,
     eventPort: ports.eventPort,
-    clientPort: ports.clientPort,
+    ports: [ports.clientPort],
+    transport: "tcp",
     timeoutMs: 5_000,
     rate: 0,
     threads: 1,
@@ -107,13 +118,38 @@ describe("simulate against follower-maze", () => {
     expect(server.stats().badTokens).toBeGreaterThan(0);
   });
 
-  test("reports progress while it runs", async () => {
+  test("reports progress while it runs, and once more with the final figures, which match the summary's, then stops", async () => {
     const server = await ourServer();
-    const reports: number[] = [];
-    const result = await run(workload(3_000), server.server, { rate: 20_000, progressMs: 20, onProgress: (p) => reports.push(p.eventsSent) });
+    const w = workload(3_000);
+    const reports: Progress[] = [];
+    const result = await run(w, server.server, { rate: 20_000, progressMs: 20, onProgress: (p) => reports.push(p) });
     expect(result.failure).toBeNull();
     expect(reports.length).toBeGreaterThan(1);
-    expect(reports).toEqual([...reports].sort((a, b) => a - b));
+    const sent = reports.map((p) => p.eventsSent);
+    expect(sent).toEqual([...sent].sort((a, b) => a - b));
+    expect(reports.at(-1)).toMatchObject({
+      eventsSent: 3_000,
+      events: 3_000,
+      notifications: w.notifications,
+      notificationsVerified: w.notifications,
+      generated: true,
+    });
+    expect(result.notifications).toBe(w.notifications);
+    // Nothing after the final report, though the run waits a quiet spell for extra lines.
+    const count = reports.length;
+    await Bun.sleep(100);
+    expect(reports.length).toBe(count);
+  });
+
+  test("through a window far smaller than the run, wrapped many times, every notification is still verified", async () => {
+    for (const threads of [1, 3]) {
+      const server = await ourServer();
+      const w = workload(30_000, 12, 5, 0.05);
+      const result = await run(w, server.server, { threads, window: TEST_WINDOW });
+      expect(result.failure).toBeNull();
+      expect(result.notificationsVerified).toBe(w.notifications - 12);
+      expect(server.stats().eventsApplied).toBe(30_000);
+    }
   });
 });
 
@@ -138,7 +174,7 @@ describe("simulate against deliberately broken servers", () => {
       if (failure === null || failure.kind === "source closed") throw new Error(`expected a client failure, got ${JSON.stringify(failure)}`);
       expect(failure.kind).toBe(kind as typeof failure.kind);
       expect(failure.user).toBe(w.clientUsers[failure.client] as number);
-      const report = describeFailure(failure, 5_000);
+      const report = describeFailure(failure, CONTEXT);
       expect(report).toMatch(message);
       expect(report).toContain(`client ${failure.client} (user ${failure.user})`);
       expect(report).toMatch(/expected: "\d+\|[FUPSB][|\d]*\\r\\n"/);
@@ -148,6 +184,22 @@ describe("simulate against deliberately broken servers", () => {
       }
     });
   }
+
+  test("WebSocket clients (--transport ws) pass against a correct WebSocket server", async () => {
+    const server = toy("none", { webSocket: true });
+    const w = workload(5_000);
+    const result = await run(w, { eventPort: server.eventPort, clientPort: server.wsPort }, { transport: "ws" });
+    expect(result.failure).toBeNull();
+    expect(result.notificationsVerified).toBe(w.notifications - 10);
+  });
+
+  test("several client ports: clients are spread over them round-robin, and all verified", async () => {
+    const server = toy("none", { clientPorts: 2 });
+    const w = workload(5_000, 11);
+    const result = await run(w, server, { ports: server.clientPorts, threads: 2 });
+    expect(result.failure).toBeNull();
+    expect(server.registeredAt).toEqual([6, 5]);
+  });
 
   test("extra-line: the extra copy is the line just received correctly", async () => {
     const failure = (await run(workload(5_000), toy("extra-line"))).failure;
@@ -160,7 +212,7 @@ describe("simulate against deliberately broken servers", () => {
     const failure = result.failure;
     if (failure === null || failure.kind === "source closed") throw new Error(`expected a stall, got ${JSON.stringify(failure)}`);
     expect(failure.kind).toBe("stalled");
-    expect(describeFailure(failure, 300)).toMatch(/received nothing for 300 ms while owed notification \d+/);
+    expect(describeFailure(failure, { ...CONTEXT, timeoutMs: 300 })).toMatch(/received nothing for 300 ms while owed notification \d+/);
   });
 });
 
@@ -219,10 +271,53 @@ describe("follower-maze simulate, the command", () => {
     ]);
   });
 
+  test("takes the server's flag names for its ports, and a list of client ports", async () => {
+    const server = toy("none", { clientPorts: 2 });
+    const args = ["simulate", "--event-port", String(server.eventPort), "--client-port", server.clientPorts.join(","), "--totalEvents", "2000"];
+    const result = await runCommand(undefined, [...args, "--concurrencyLevel", "4", "--logLevel", "warn"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(BANNER);
+    expect(server.registeredAt).toEqual([2, 2]);
+  });
+
+  test("--transport ws through the command", async () => {
+    const server = toy("none", { webSocket: true });
+    const result = await runSimulate(undefined, server.eventPort, server.wsPort, ["--transport", "ws", "--totalEvents", "2000", "--logLevel", "warn"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(BANNER);
+  });
+
+  test("a second run against the same server: nobody gets event 1, and the report says why", async () => {
+    const server = await ourServer();
+    const args = ["--totalEvents", "500", "--concurrencyLevel", "5", "--logLevel", "warn"];
+    expect((await runSimulate(undefined, server.server.eventPort, server.server.clientPort, args)).code).toBe(0);
+    const again = await runSimulate(undefined, server.server.eventPort, server.server.clientPort, [...args, "--timeout", "300"]);
+    expect(again.code).toBe(1);
+    expect(again.stdout).toContain("received nothing for 300 ms while owed notification 1 ");
+    expect(again.stdout).toContain("hint: no client got event 1: a server that has already used these sequence numbers");
+  });
+
+  test("a server that requires tokens, without --client-secret: the report suggests it", async () => {
+    const server = await ourServer({ clientSecret: "client-secret-0123456789" });
+    const result = await runSimulate(undefined, server.server.eventPort, server.server.clientPort, ["--totalEvents", "500", "--logLevel", "warn"]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("was disconnected by the server after 0 of");
+    expect(result.stdout).toContain("hint: a server that requires client tokens closes every client at once: pass its --client-secret");
+  });
+
+  test("a host name that does not resolve is named as such, not as a server that is down", async () => {
+    const result = await runSimulate(undefined, 1, 1, ["--host", "no-such-host.invalid", "--totalEvents", "10"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("(ENOTFOUND): no such host: check --host");
+    expect(result.stderr).not.toContain("is the server running");
+  });
+
   test("bad settings: one line naming the flag or variable, exit 2", async () => {
     for (const [args, env, naming] of [
       [["--totalEvents", "0"], {}, "--totalEvents"],
       [["--mix", "F=1,X=2"], {}, "--mix"],
+      [["--client-port", "80,x"], {}, "--client-port"],
+      [["--transport", "udp"], {}, "--transport"],
       [[], { randomSeed: "abc" }, "randomSeed"],
       [["--concurrencyLevel", "50", "--numberOfUsers", "10"], {}, "numberOfUsers"],
     ] as [string[], Record<string, string>, string][]) {
@@ -238,6 +333,8 @@ describe("follower-maze simulate, the command", () => {
     for (const name of Object.keys(SIMULATE_FLAGS)) {
       expect(result.stdout).toContain(`--${name}`);
       expect(result.stdout).toContain(`env ${envName(name, SIMULATE_FLAGS)}`);
+      const alias = (SIMULATE_FLAGS as Record<string, { alias?: string }>)[name]?.alias;
+      if (alias !== undefined) expect(result.stdout).toContain(`also --${alias}`);
     }
   });
 });

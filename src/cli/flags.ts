@@ -7,6 +7,8 @@ export interface Flag<T> {
   value: string;
   /** The environment variable, when not `FOLLOWER_MAZE_<NAME>` (the simulator keeps the original harness's names). */
   env?: string;
+  /** Another name for the flag (the simulator also takes the server's names for the same ports). */
+  alias?: string;
   help: string;
   default: T;
   parse: ValueParser<T>;
@@ -55,7 +57,10 @@ export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: R
     help: { type: "boolean", short: "h" },
     version: { type: "boolean", short: "V" },
   };
-  for (const name of Object.keys(table)) options[name] = { type: "string" };
+  for (const [name, flag] of Object.entries(table)) {
+    options[name] = { type: "string" };
+    if (flag.alias !== undefined) options[flag.alias] = { type: "string" };
+  }
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -68,10 +73,11 @@ export function parseFlags<F extends FlagTable>(table: F, argv: string[], env: R
   const values: Record<string, unknown> = {};
   const origins = new Map<string, string>();
   for (const [name, flag] of Object.entries(table)) {
-    const fromFlag = given[name] as string | undefined;
+    const alias = flag.alias !== undefined && given[flag.alias] !== undefined ? flag.alias : name;
+    const fromFlag = given[alias] as string | undefined;
     const variable = envName(name, table);
     const fromEnv = env[variable];
-    const [raw, source] = fromFlag !== undefined ? [fromFlag, `--${name}`] : fromEnv !== undefined && fromEnv !== "" ? [fromEnv, variable] : [undefined, ""];
+    const [raw, source] = fromFlag !== undefined ? [fromFlag, `--${alias}`] : fromEnv !== undefined && fromEnv !== "" ? [fromEnv, variable] : [undefined, ""];
     if (raw === undefined) {
       values[name] = flag.default;
       continue;
@@ -135,7 +141,8 @@ export function describeFlags(table: FlagTable): string {
   const rows = Object.entries(table).map(([name, flag]) => {
     const left = `  --${name} ${flag.value}`;
     const shown = flag.shownDefault ?? String(flag.default);
-    return `${left.padEnd(30)}${flag.help}\n${" ".repeat(30)}default ${shown}; env ${envName(name, table)}`;
+    const alias = flag.alias === undefined ? "" : `; also --${flag.alias}`;
+    return `${left.padEnd(30)}${flag.help}\n${" ".repeat(30)}default ${shown}; env ${envName(name, table)}${alias}`;
   });
   return rows.join("\n");
 }

@@ -2,13 +2,17 @@ import { LOG_LEVELS } from "../log/logger.ts";
 import { EVENT_TYPES, type EventMix } from "../simulate/event-stream.ts";
 import type { Flag } from "./flags.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
-import { fraction, host, integer, milliseconds, oneOf, port, weights } from "./values.ts";
+import { fraction, host, integer, milliseconds, oneOf, port, type ValueParser, weights } from "./values.ts";
 
 export const DEFAULT_MIX = "F=25,U=15,P=30,S=29,B=1";
 /** Marks "concurrencyLevel × 10" for numberOfUsers, which no user can type. */
 export const USERS_FROM_CLIENTS = 0;
-/** About 1 GB of pre-generated stream, the most a run keeps in memory comfortably. */
-export const MAX_EVENTS = 50_000_000;
+/** Events are generated as they are sent, so memory sets no limit; sequence numbers stay well inside an int32. */
+export const MAX_EVENTS = 1_000_000_000;
+export const TRANSPORTS = ["tcp", "ws"] as const;
+
+/** One port, or several separated by commas (clients are spread over them, e.g. the edges of a cluster). */
+const ports: ValueParser<number[]> = (raw) => raw.split(",").map((one) => port(one.trim()));
 
 /**
  * Every flag of `follower-maze simulate`. The harness's settings keep the
@@ -16,8 +20,23 @@ export const MAX_EVENTS = 50_000_000;
  * variables, so existing scripts and habits carry over.
  */
 export const SIMULATE_FLAGS = {
-  eventListenerPort: { value: "N", env: "eventListenerPort", help: "the server's event port", default: 9090, parse: port } as Flag<number>,
-  clientListenerPort: { value: "N", env: "clientListenerPort", help: "the server's client port", default: 9099, parse: port } as Flag<number>,
+  eventListenerPort: {
+    value: "N",
+    env: "eventListenerPort",
+    alias: "event-port",
+    help: "the server's event port",
+    default: 9090,
+    parse: port,
+  } as Flag<number>,
+  clientListenerPort: {
+    value: "PORTS",
+    env: "clientListenerPort",
+    alias: "client-port",
+    help: "the server's client port, or several separated by commas: clients are spread over them round-robin",
+    default: [9099],
+    parse: ports,
+    shownDefault: "9099",
+  } as Flag<number[]>,
   totalEvents: {
     value: "N",
     env: "totalEvents",
@@ -81,6 +100,13 @@ export const SIMULATE_FLAGS = {
     parse: weights(EVENT_TYPES, 10_000),
     shownDefault: DEFAULT_MIX,
   } as Flag<EventMix>,
+  transport: {
+    value: "KIND",
+    env: "FOLLOWER_MAZE_SIMULATE_TRANSPORT",
+    help: "how clients connect: tcp, or ws (WebSocket: ws://host:port/, one text message per notification)",
+    default: "tcp",
+    parse: oneOf(TRANSPORTS),
+  } as Flag<(typeof TRANSPORTS)[number]>,
   threads: {
     value: "N",
     env: "FOLLOWER_MAZE_SIMULATE_THREADS",

@@ -1,9 +1,8 @@
 import { ConnectError, EXIT_FAILURE, EXIT_OK, UsageError } from "../errors.ts";
 import { Logger } from "../log/logger.ts";
-import { Prng } from "../simulate/prng.ts";
 import { BANNER, describeFailure, progressLine, summaryLine } from "../simulate/report.ts";
-import { type RunPlan, simulate } from "../simulate/simulation.ts";
-import { generateWorkload, pickClients, type Workload, type WorkloadOptions } from "../simulate/workload.ts";
+import { planFor, type RunPlan, simulate } from "../simulate/simulation.ts";
+import type { WorkloadOptions } from "../simulate/workload.ts";
 import type { FlagValues, Invocation } from "./flags.ts";
 import { type SIMULATE_FLAGS, USERS_FROM_CLIENTS } from "./simulate-flags.ts";
 
@@ -35,18 +34,16 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
     degree: DEGREE,
     noise: o.noise,
   };
-  let workload: Workload | undefined;
+  const { clientUsers, generator } = planFor(o.randomSeed, options);
+  const ports = o.clientListenerPort.join(",");
   const plan: RunPlan = {
-    clientUsers: pickClients(new Prng(o.randomSeed), users, o.concurrencyLevel),
-    workload() {
-      log.info(`${o.concurrencyLevel} clients of ${users} users connected to ${o.host}:${o.clientListenerPort}; generating ${o.totalEvents} events`);
-      const generating = performance.now();
-      workload = generateWorkload(new Prng(o.randomSeed), options);
+    clientUsers,
+    generator() {
       log.info(
-        `generated ${(workload.bytes.length / 2 ** 20).toFixed(1)} MiB of events, ${workload.notifications} notifications, in ${((performance.now() - generating) / 1000).toFixed(1)} s; ` +
-          `sending to ${o.host}:${o.eventListenerPort}${o.rate > 0 ? ` at ${o.rate} events/s` : ""}`,
+        `${o.concurrencyLevel} clients of ${users} users connected to ${o.host}:${ports}${o.transport === "ws" ? " over WebSocket" : ""}; ` +
+          `sending ${o.totalEvents} events to ${o.host}:${o.eventListenerPort}${o.rate > 0 ? ` at ${o.rate} events/s` : ""}, generated as they go`,
       );
-      return workload;
+      return generator();
     },
   };
 
@@ -56,7 +53,8 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
     const result = await simulate(plan, {
       host: o.host,
       eventPort: o.eventListenerPort,
-      clientPort: o.clientListenerPort,
+      ports: o.clientListenerPort,
+      transport: o.transport,
       timeoutMs: o.timeout,
       rate: o.rate,
       threads: o.threads,
@@ -64,7 +62,7 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
       sourceSecret: o["source-secret"],
       progressMs: log.enabled("info") ? o.logInterval : 0,
       onProgress(progress) {
-        const line = progressLine(workload as Workload, progress);
+        const line = progressLine(progress);
         if (!live) return log.info(line);
         process.stderr.write(`\r${line}\x1b[K`);
         rewriting = true;
@@ -72,10 +70,11 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
     });
     if (rewriting) process.stderr.write("\n");
     if (result.failure !== null) {
-      process.stdout.write(`${describeFailure(result.failure, o.timeout)}\n`);
+      const context = { timeoutMs: o.timeout, clientSecret: o["client-secret"] !== null, sourceSecret: o["source-secret"] !== null };
+      process.stdout.write(`${describeFailure(result.failure, context)}\n`);
       return EXIT_FAILURE;
     }
-    process.stdout.write(`${BANNER}\n${summaryLine(workload as Workload, result)}\n`);
+    process.stdout.write(`${BANNER}\n${summaryLine(result)}\n`);
     return EXIT_OK;
   } catch (error) {
     if (!(error instanceof ConnectError)) throw error;

@@ -1,9 +1,10 @@
 import type { Socket } from "bun";
 import { ClientTokens } from "../auth/client-tokens.ts";
-import { connect } from "./connect.ts";
+import { connect, connectWebSocket } from "./connect.ts";
+import { EventWindow, type WindowBuffers } from "./event-window.ts";
+import { Expectations } from "./expectations.ts";
 import type { LatencyHistogram } from "./latency-histogram.ts";
 import { type ClientFailure, ClientVerifier } from "./verifier.ts";
-import type { Workload } from "./workload.ts";
 
 /** What a fleet tells the simulation; each fires at most once, and nothing fires after `failed`. */
 export interface FleetListener {
@@ -14,31 +15,50 @@ export interface FleetListener {
   failed(failure: ClientFailure): void;
 }
 
+/** How the clients reach the server: its TCP client port, or a WebSocket port (one text message per line, no CRLF). */
+export type Transport = "tcp" | "ws";
+
+export interface ClientTarget {
+  host: string;
+  /** Clients are spread over these ports round-robin, by their index in the run. */
+  ports: readonly number[];
+  transport: Transport;
+  /** The server's client secret, for `<id> <token>` handshakes. */
+  secret: string | null;
+}
+
 /** Clients connect this many at a time, so thousands don't all wait in the listen backlog at once. */
 const CONNECT_GROUP = 200;
 
+/** One client's connection, over either transport. */
 interface Connection {
   /** Index into the fleet's clients. */
   index: number;
-  /** What arrived before the workload did (a server should send nothing then, but a broken one may). */
-  early: Uint8Array[] | null;
-  /** The server closed it (before the workload came, this is only noted). */
+  /** What arrived before the run was attached (the barrier may; and a broken server may send anything), each with whether it was a WebSocket message. */
+  early: [Uint8Array, boolean][] | null;
+  /** The server closed it (before the run is attached, this is only noted). */
   closed: boolean;
+  end(): void;
 }
 
 /**
  * Some of a run's clients, on one thread: connects them and sends their user
- * ids, then, once the workload is attached, verifies what each receives.
- * Clients connect before the workload is generated, so a server that is not
+ * ids, then, once the run's window is attached, verifies what each receives.
+ * Clients connect before anything is generated, so a server that is not
  * there is reported at once. Times are `clock()` values, the same on every thread.
  */
 export class ClientFleet {
   private verifiers: ClientVerifier[] = [];
+  private expectations: Expectations | null = null;
   private latency: LatencyHistogram | null = null;
-  private readonly sockets: Socket<Connection>[] = [];
+  private readonly connections: Connection[] = [];
+  /** By the fleet's client: counted as done. */
+  private counted = new Uint8Array(0);
   private registeredCount = 0;
   private doneCount = 0;
   private over = false;
+  private readonly encoder = new TextEncoder();
+  private message = new Uint8Array(256);
 
   constructor(
     private readonly clientUsers: Int32Array,
@@ -58,55 +78,91 @@ export class ClientFleet {
    * Connects every client, each sending its user id (and its token, given the
    * server's client secret); rejects with a ConnectError when the server is not there.
    */
-  async connect(host: string, port: number, secret: string | null): Promise<void> {
+  async connect(target: ClientTarget): Promise<void> {
     const { clientUsers, clients } = this;
-    const tokens = secret === null ? null : new ClientTokens(secret);
-    const handshake = (user: number) => (tokens === null ? `${user}\r\n` : `${user} ${tokens.token(user)}\r\n`);
-    const handlers = {
-      binaryType: "uint8array" as const,
-      open(socket: Socket<Connection>) {
-        socket.write(handshake(clientUsers[clients[socket.data.index] as number] as number));
-      },
-      data: (socket: Socket<Connection>, chunk: Uint8Array) => {
-        const connection = socket.data;
-        if (connection.early !== null) connection.early.push(chunk);
-        else this.received(this.verifiers[connection.index] as ClientVerifier, chunk);
-      },
-      close: (socket: Socket<Connection>) => {
-        socket.data.closed = true;
-        if (this.verifiers.length > 0) this.fail((this.verifiers[socket.data.index] as ClientVerifier).failure("disconnected"));
-      },
+    const tokens = target.secret === null ? null : new ClientTokens(target.secret);
+    const handshake = (index: number) => {
+      const user = clientUsers[clients[index] as number] as number;
+      return tokens === null ? `${user}` : `${user} ${tokens.token(user)}`;
+    };
+    const open = (index: number): Promise<Connection> => {
+      const port = target.ports[(clients[index] as number) % target.ports.length] as number;
+      return target.transport === "ws"
+        ? this.openWebSocket(target.host, port, index, handshake(index))
+        : this.openTcp(target.host, port, index, handshake(index));
     };
     for (let first = 0; first < clients.length; first += CONNECT_GROUP) {
       const group = [];
-      for (let index = first; index < Math.min(first + CONNECT_GROUP, clients.length); index++) {
-        group.push(connect<Connection>(host, port, "client", { index, early: [], closed: false }, handlers));
-      }
-      this.sockets.push(...(await Promise.all(group)));
+      for (let index = first; index < Math.min(first + CONNECT_GROUP, clients.length); index++) group.push(open(index));
+      this.connections.push(...(await Promise.all(group)));
     }
+  }
+
+  private async openTcp(host: string, port: number, index: number, handshake: string): Promise<Connection> {
+    const connection: Connection = { index, early: [], closed: false, end: () => socket.end() };
+    const socket: Socket<Connection> = await connect<Connection>(host, port, "client", connection, {
+      binaryType: "uint8array",
+      open: (s) => {
+        s.write(`${handshake}\r\n`);
+      },
+      data: (s, chunk) => this.arrived(s.data, chunk, false),
+      close: (s) => this.closed(s.data),
+    });
+    return connection;
+  }
+
+  private async openWebSocket(host: string, port: number, index: number, handshake: string): Promise<Connection> {
+    const ws = await connectWebSocket(`ws://${host}:${port}/`);
+    const connection: Connection = { index, early: [], closed: false, end: () => ws.close() };
+    ws.onmessage = ({ data }: MessageEvent<string | ArrayBuffer>) => {
+      if (typeof data !== "string") return this.arrived(connection, new Uint8Array(data), true);
+      if (this.message.length < data.length * 3) this.message = new Uint8Array(data.length * 3);
+      const { written } = this.encoder.encodeInto(data, this.message);
+      this.arrived(connection, this.message.subarray(0, written), true);
+    };
+    ws.onclose = () => this.closed(connection);
+    ws.send(handshake);
+    return connection;
+  }
+
+  private arrived(connection: Connection, chunk: Uint8Array, message: boolean): void {
+    if (connection.early !== null) connection.early.push([chunk.slice(), message]);
+    else this.received(this.verifiers[connection.index] as ClientVerifier, chunk, message);
+  }
+
+  private closed(connection: Connection): void {
+    connection.closed = true;
+    if (this.verifiers.length > 0) this.fail((this.verifiers[connection.index] as ClientVerifier).failure("disconnected"));
   }
 
   /**
-   * Starts verifying against `workload`, beginning with anything that already
-   * arrived. `latency` gets every notification's latency but the barrier's.
+   * Starts verifying against the run's window (this fleet is client thread
+   * `thread`), beginning with anything that already arrived. `latency` gets
+   * every notification's latency but the barrier's.
    */
-  attach(workload: Workload, sentAt: Float64Array, latency: LatencyHistogram): void {
+  attach(buffers: WindowBuffers, thread: number, events: number, latency: LatencyHistogram): void {
+    const window = new EventWindow(buffers);
+    const expectations = new Expectations(window, thread, this.clients, this.clientUsers.length, events);
+    this.expectations = expectations;
     this.latency = latency;
-    this.verifiers = this.clients.map((client) => new ClientVerifier(workload, client, sentAt, latency));
-    for (const socket of this.sockets) {
-      const verifier = this.verifiers[socket.data.index] as ClientVerifier;
-      const early = socket.data.early as Uint8Array[];
-      socket.data.early = null;
-      for (const chunk of early) this.received(verifier, chunk);
+    this.counted = new Uint8Array(this.clients.length);
+    this.verifiers = this.clients.map((client, index) => new ClientVerifier(window, expectations, index, client, this.clientUsers[client] as number, latency));
+    for (const connection of this.connections) {
+      const verifier = this.verifiers[connection.index] as ClientVerifier;
+      const early = connection.early as [Uint8Array, boolean][];
+      connection.early = null;
+      for (const [chunk, message] of early) this.received(verifier, chunk, message);
       // A bad handshake, say: the server hung up before anything was sent.
-      if (socket.data.closed) this.fail(verifier.failure("disconnected"));
+      if (connection.closed) this.fail(verifier.failure("disconnected"));
     }
   }
 
-  /** Fails the first client that is owed a notification sent more than `timeoutMs` ago and has had nothing since. */
-  checkStalls(now: number, timeoutMs: number): void {
+  /** Reads new events, tells the generator what is still needed, and fails the first client owed a notification sent more than `timeoutMs` ago with nothing since. */
+  tick(now: number, timeoutMs: number): void {
+    if (this.expectations === null || this.over) return;
+    this.catchUp();
+    this.expectations.publish();
     for (const verifier of this.verifiers) {
-      if (verifier.done) continue;
       const since = Math.max(verifier.lastProgress, verifier.nextSentAt);
       if (now - since > timeoutMs) {
         this.fail(verifier.failure("stalled"));
@@ -117,6 +173,7 @@ export class ClientFleet {
 
   /** The first client still owed something, failed as stalled: for when nothing at all moves. */
   failStalled(): void {
+    this.catchUp();
     const waiting = this.verifiers.find((verifier) => !verifier.done);
     if (waiting !== undefined) this.fail(waiting.failure("stalled"));
   }
@@ -124,24 +181,41 @@ export class ClientFleet {
   /** Closes every connection; a close after this is not a failure. */
   close(): void {
     this.over = true;
-    for (const socket of this.sockets) socket.end();
+    for (const connection of this.connections) connection.end();
   }
 
-  private received(verifier: ClientVerifier, chunk: Uint8Array): void {
+  /** Scans the window; when that completes the run, clients that already had everything are done. */
+  private catchUp(): void {
+    const expectations = this.expectations as Expectations;
+    if (expectations.complete) return;
+    expectations.scan();
+    if (expectations.complete) for (const verifier of this.verifiers) this.countDone(verifier);
+  }
+
+  private received(verifier: ClientVerifier, chunk: Uint8Array, message: boolean): void {
     if (this.over) return;
+    this.catchUp();
     const before = verifier.verified;
-    const failure = verifier.receive(chunk, clock());
+    const now = clock();
+    const failure = message ? verifier.receiveMessage(chunk, now) : verifier.receive(chunk, now);
     if (failure !== null) {
       this.fail(failure);
       return;
     }
+    (this.expectations as Expectations).publish(now);
     if (verifier.verified === before) return;
     if (before === 0 && ++this.registeredCount === this.verifiers.length) {
       // Nothing after the barrier has been sent yet: the barrier's own latency includes registering.
       this.latency?.clear();
       this.listener.registered();
     }
-    if (verifier.done && ++this.doneCount === this.verifiers.length) this.listener.done();
+    this.countDone(verifier);
+  }
+
+  private countDone(verifier: ClientVerifier): void {
+    if (this.over || !verifier.done || this.counted[verifier.index] === 1) return;
+    this.counted[verifier.index] = 1;
+    if (++this.doneCount === this.verifiers.length) this.listener.done();
   }
 
   private fail(failure: ClientFailure): void {

@@ -1,88 +1,116 @@
 import type { ByteWriter } from "../routing/outbox.ts";
-import type { Workload } from "./workload.ts";
+import type { EventWindow } from "./event-window.ts";
+import type { SenderNeeds } from "./window-writer.ts";
 
 /** Bytes handed to one write: large enough to fill a socket buffer, small enough to stamp batches promptly. */
 const WRITE_BYTES = 256 * 1024;
 
 /**
- * Writes a workload's event stream to an event-source connection, either as
- * fast as the connection takes it or paced to a fixed rate of events per
- * second, and stamps each batch with the time its last byte was handed over,
+ * Writes the window's batches to an event-source connection, in the order
+ * they were added, either as fast as the connection takes them or paced to a
+ * fixed rate of events per second, and stamps each event with the time the
+ * first byte of its batch was handed over (a server may deliver the start
+ * of a batch that a partial write cut in two before the rest goes out),
  * which is what latencies are measured from. Knows nothing about sockets
- * beyond `write`: the caller pumps it on drain and when `nextDueMs` comes.
+ * beyond `write`: the caller pumps it on drain, when batches are added and
+ * when `nextDueMs` comes.
  */
-export class EventSender {
-  /**
-   * By batch: the clock when its first byte was written; NaN until then. The
-   * first byte, because a server may deliver the start of a batch that a
-   * partial write cut in two before the rest goes out.
-   */
-  readonly sentAt: Float64Array;
-  /** Bytes of the stream written so far. */
+export class EventSender implements SenderNeeds {
+  /** Absolute byte position written up to. */
   private offset = 0;
-  /** Batches whose first byte has been written. */
+  /** Batches added, batches whose first byte has been written, and batches written whole. */
+  private added = 0;
   private stamped = 0;
-  /** Batches whose every byte has been written. */
   private completed = 0;
-  /** Batches released to be written: all of them when not paced. */
+  /** Batches released to be written: all of them once started unpaced. */
   private released = 1;
-  /** performance.now() when the stream after the barrier was let go; NaN before. */
+  private ended = false;
+  /** The clock when the stream after the barrier was let go; NaN before. */
   private startedAt = Number.NaN;
-  closed = false;
+  /** By batch & mask, for batches not yet written whole (never more than the window holds events). */
+  private readonly batchFirst: Int32Array;
+  private readonly batchLast: Int32Array;
+  private readonly batchStart: Float64Array;
+  private readonly batchEnd: Float64Array;
+  private readonly mask: number;
 
   constructor(
-    private readonly workload: Workload,
+    private readonly window: EventWindow,
     /** Events per second, 0 for as fast as possible. */
     private readonly rate: number,
   ) {
-    // Shared: the client threads read it to time each notification.
-    this.sentAt = new Float64Array(new SharedArrayBuffer(workload.batchEnd.length * Float64Array.BYTES_PER_ELEMENT)).fill(Number.NaN);
+    const size = window.eventMask + 1;
+    this.mask = window.eventMask;
+    this.batchFirst = new Int32Array(size);
+    this.batchLast = new Int32Array(size);
+    this.batchStart = new Float64Array(size);
+    this.batchEnd = new Float64Array(size);
   }
 
-  get batches(): number {
-    return this.workload.batchEnd.length;
+  /** Queues events first … last, whose bytes are [start, end) of the window's stream. */
+  add(first: number, last: number, start: number, end: number): void {
+    const at = this.added++ & this.mask;
+    this.batchFirst[at] = first;
+    this.batchLast[at] = last;
+    this.batchStart[at] = start;
+    this.batchEnd[at] = end;
+  }
+
+  /** No batch will be added after this. */
+  end(): void {
+    this.ended = true;
   }
 
   get finished(): boolean {
-    return this.completed === this.batches;
+    return this.ended && this.completed === this.added;
   }
 
-  /** Events whose batch has been completely written. */
+  /** The last event of the last batch written whole. */
   get eventsSent(): number {
-    return (this.workload.batchFirst[this.completed] as number) - 1;
+    return this.completed === 0 ? 0 : (this.batchLast[(this.completed - 1) & this.mask] as number);
+  }
+
+  get neededSeq(): number {
+    if (this.stamped < this.added) return this.batchFirst[this.stamped & this.mask] as number;
+    return this.added === 0 ? 1 : (this.batchLast[(this.added - 1) & this.mask] as number) + 1;
+  }
+
+  get neededByte(): number {
+    return this.offset;
   }
 
   /** Lets the rest of the stream go, timed from `now`; until then only batch 0, the barrier broadcast, is sent. */
   start(now: number): void {
     this.startedAt = now;
-    this.released = this.rate > 0 ? 1 : this.batches;
+    if (this.rate === 0) this.released = Number.POSITIVE_INFINITY;
   }
 
-  /** When the next paced batch is due (on the `now` clock pump is given), or NaN when nothing more waits for the clock. */
+  /** When the next paced batch is due (on the `now` clock pump is given), or NaN when none added waits for the clock. */
   get nextDueMs(): number {
-    if (this.rate === 0 || this.released === this.batches) return Number.NaN;
+    if (this.rate === 0 || Number.isNaN(this.startedAt) || this.released >= this.added) return Number.NaN;
     return this.startedAt + this.dueAfterMs(this.released);
   }
 
   /** Writes what is due and `writer` takes; false once the connection has closed. */
   pump(writer: ByteWriter, now: number): boolean {
     if (this.rate > 0 && !Number.isNaN(this.startedAt)) {
-      while (this.released < this.batches && this.dueAfterMs(this.released) <= now - this.startedAt) this.released++;
+      while (this.released < this.added && this.dueAfterMs(this.released) <= now - this.startedAt) this.released++;
     }
-    const limit = this.workload.batchEnd[this.released - 1] as number;
-    const bytes = this.workload.bytes;
+    const upto = Math.min(this.released, this.added);
+    if (upto === 0) return true;
+    const limit = this.batchEnd[(upto - 1) & this.mask] as number;
+    const { bytes, sentAt } = this.window.buffers;
     while (this.offset < limit) {
-      const length = Math.min(limit - this.offset, WRITE_BYTES);
-      const written = writer.write(bytes, this.offset, length);
-      if (written < 0) {
-        this.closed = true;
-        return false;
-      }
+      const at = this.offset & this.window.byteMask;
+      const length = Math.min(limit - this.offset, WRITE_BYTES, bytes.length - at);
+      const written = writer.write(bytes, at, length);
+      if (written < 0) return false;
       this.offset += written;
-      const ends = this.workload.batchEnd;
-      // Batch k starts where batch k − 1 ends.
-      while (this.stamped < this.batches && (this.stamped === 0 ? 0 : (ends[this.stamped - 1] as number)) < this.offset) this.sentAt[this.stamped++] = now;
-      while (this.completed < this.batches && (ends[this.completed] as number) <= this.offset) this.completed++;
+      while (this.stamped < this.added && (this.batchStart[this.stamped & this.mask] as number) < this.offset) {
+        const b = this.stamped++ & this.mask;
+        for (let seq = this.batchFirst[b] as number; seq <= (this.batchLast[b] as number); seq++) sentAt[seq & this.window.eventMask] = now;
+      }
+      while (this.completed < this.added && (this.batchEnd[this.completed & this.mask] as number) <= this.offset) this.completed++;
       if (written < length) break;
     }
     return true;
@@ -90,6 +118,6 @@ export class EventSender {
 
   /** Batch k's start, counted from the first event after the barrier. */
   private dueAfterMs(batch: number): number {
-    return (((this.workload.batchFirst[batch] as number) - 2) / this.rate) * 1000;
+    return (((this.batchFirst[batch & this.mask] as number) - 2) / this.rate) * 1000;
   }
 }

@@ -4,6 +4,7 @@
  * types over a follower graph that is modelled while generating, so unfollows
  * mostly remove edges that exist and status updates reach real followers.
  */
+import { EdgeIndex } from "./edge-index.ts";
 import type { Prng } from "./prng.ts";
 
 export type EventType = "F" | "U" | "P" | "S" | "B";
@@ -52,7 +53,7 @@ export class EventStream {
   /** Followers of each user, for unfollows of real edges and status fan-out. */
   private readonly lists: number[][];
   /** Position of each edge in its followee's list, so an unfollow removes it in O(1). */
-  private readonly edgeAt = new Map<number, number>();
+  private readonly edgeAt: EdgeIndex;
   private edges = 0;
   private readonly maxEdges: number;
 
@@ -63,6 +64,7 @@ export class EventStream {
     this.table = EVENT_TYPES.flatMap((type) => Array<EventType>(options.mix[type]).fill(type));
     this.lists = Array.from({ length: options.users + 1 }, () => []);
     this.maxEdges = options.users * (options.degree ?? Infinity);
+    this.edgeAt = new EdgeIndex(options.users);
   }
 
   followers(user: number): readonly number[] {
@@ -112,30 +114,24 @@ export class EventStream {
     return this.options.skew ? skewedUser(this.rng, this.options.users) : this.user();
   }
 
-  private key(from: number, to: number): number {
-    return from * (this.options.users + 1) + to;
-  }
-
   private follow(from: number, to: number): void {
-    const key = this.key(from, to);
-    if (this.edgeAt.has(key)) return;
-    this.edgeAt.set(key, this.lists[to].length);
+    if (this.edgeAt.get(from, to) >= 0) return;
+    this.edgeAt.set(from, to, this.lists[to].length);
     this.lists[to].push(from);
     this.edges++;
   }
 
   private unfollow(from: number, to: number): void {
-    const key = this.key(from, to);
-    const position = this.edgeAt.get(key);
-    if (position === undefined) return;
+    const position = this.edgeAt.get(from, to);
+    if (position < 0) return;
     // Swap-remove: the list's order carries no meaning, and this keeps unfollows O(1).
     const list = this.lists[to];
     const last = list.pop() as number;
     if (position < list.length) {
       list[position] = last;
-      this.edgeAt.set(this.key(last, to), position);
+      this.edgeAt.set(last, to, position);
     }
-    this.edgeAt.delete(key);
+    this.edgeAt.delete(from, to);
     this.edges--;
   }
 }

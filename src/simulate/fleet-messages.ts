@@ -1,11 +1,12 @@
+import type { ClientTarget } from "./client-fleet.ts";
+import type { WindowBuffers } from "./event-window.ts";
 import type { HistogramState } from "./latency-histogram.ts";
 import type { ClientFailure } from "./verifier.ts";
-import type { Workload } from "./workload.ts";
 
 /** Main thread → client thread. */
 export type ToFleet =
-  | { type: "connect"; host: string; port: number; secret: string | null; clientUsers: Int32Array; clients: number[] }
-  | { type: "attach"; workload: Workload; sentAt: Float64Array; timeoutMs: number; verified: Float64Array }
+  | { type: "connect"; target: ClientTarget; clientUsers: Int32Array; clients: number[] }
+  | { type: "attach"; window: WindowBuffers; thread: number; events: number; timeoutMs: number; verified: Float64Array }
   | { type: "fail stalled" }
   | { type: "close" };
 

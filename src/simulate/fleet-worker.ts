@@ -16,17 +16,23 @@ const post = (message: FromFleet) => self.postMessage(message);
 const latency = new LatencyHistogram();
 let fleet: ClientFleet | null = null;
 let watch: ReturnType<typeof setInterval> | undefined;
+/** The verified count the main thread reads (see WorkerFleet.verified). */
+let published: Float64Array | null = null;
 
 self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
   switch (data.type) {
     case "connect": {
       fleet = new ClientFleet(data.clientUsers, data.clients, {
         registered: () => post({ type: "registered" }),
-        done: () => post({ type: "done" }),
+        done: () => {
+          // Exact when done, so the run's last progress report has the final figures.
+          if (published !== null && fleet !== null) published[0] = fleet.verified;
+          post({ type: "done" });
+        },
         failed: (failure) => post({ type: "failed", failure }),
       });
       try {
-        await fleet.connect(data.host, data.port, data.secret);
+        await fleet.connect(data.target);
         post({ type: "connected" });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
@@ -36,12 +42,15 @@ self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
     }
     case "attach": {
       const own = fleet as ClientFleet;
-      own.attach(data.workload, data.sentAt, latency);
       const { verified, timeoutMs } = data;
+      published = verified;
+      own.attach(data.window, data.thread, data.events, latency);
       watch = setInterval(() => {
         // Published, not messaged: the main thread reads it for progress and to tell a stalled run.
         verified[0] = own.verified;
-        own.checkStalls(clock(), timeoutMs);
+        own.tick(clock(), timeoutMs);
+        // Every chunk a socket reads is a fresh buffer: collecting often keeps the garbage, and so the RSS, small.
+        Bun.gc(false);
       }, WATCH_MS);
       return;
     }

@@ -5,6 +5,10 @@
  * arrays live in shared memory, so the simulator's client threads read the
  * one copy the generator wrote.
  */
+/** Copies up to this many bytes are done byte by byte. */
+const SHORT = 64;
+const POWERS = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
 export class ByteBuilder {
   length = 0;
   private data: Uint8Array;
@@ -21,26 +25,39 @@ export class ByteBuilder {
   bytes(source: Uint8Array, start = 0, end = source.length): void {
     const n = end - start;
     if (this.length + n > this.data.length) this.grow(n);
-    this.data.set(source.subarray(start, end), this.length);
+    // A line is a few dozen bytes: a loop beats making a subarray to set() from.
+    if (n <= SHORT) {
+      const data = this.data;
+      for (let k = 0; k < n; k++) data[this.length + k] = source[start + k] as number;
+    } else {
+      this.data.set(source.subarray(start, end), this.length);
+    }
     this.length += n;
   }
 
-  /** A non-negative integer in decimal ASCII. */
+  /** A non-negative integer below 2^31 in decimal ASCII. */
   decimal(value: number): void {
     let digits = 1;
-    for (let v = value; v >= 10; v = Math.floor(v / 10)) digits++;
+    while (digits < 10 && value >= (POWERS[digits] as number)) digits++;
     if (this.length + digits > this.data.length) this.grow(digits);
     const end = this.length + digits;
+    const data = this.data;
     let v = value;
     for (let at = end - 1; at >= this.length; at--) {
-      this.data[at] = 0x30 + (v % 10);
-      v = Math.floor(v / 10);
+      const next = (v / 10) | 0;
+      data[at] = 0x30 + v - next * 10;
+      v = next;
     }
     this.length = end;
   }
 
   ascii(text: string): void {
     for (let i = 0; i < text.length; i++) this.byte(text.charCodeAt(i));
+  }
+
+  /** The storage itself, of which the first `length` bytes are written; valid until the next write. */
+  get buffer(): Uint8Array {
+    return this.data;
   }
 
   /** A view of everything written; valid until the next write. */
@@ -79,10 +96,47 @@ export class Int32Builder {
     this.data[this.length++] = value;
   }
 
+  /** The storage itself, of which the first `length` values are pushed; valid until the next push. */
+  get buffer(): Int32Array {
+    return this.data;
+  }
+
   /** The values pushed, in a shared array of exactly that size. */
   finish(): Int32Array {
     const out = new Int32Array(new SharedArrayBuffer(this.length * Int32Array.BYTES_PER_ELEMENT));
     out.set(this.data.subarray(0, this.length));
     return out;
+  }
+}
+
+/** A first-in first-out queue of int32 values that doubles as it fills: a client's notifications still to come. */
+export class Int32Queue {
+  private data = new Int32Array(16);
+  /** Index of the oldest value, and how many there are. */
+  private head = 0;
+  length = 0;
+
+  push(value: number): void {
+    if (this.length === this.data.length) this.grow();
+    this.data[(this.head + this.length++) & (this.data.length - 1)] = value;
+  }
+
+  /** The oldest value; only when length > 0. */
+  peek(): number {
+    return this.data[this.head] as number;
+  }
+
+  shift(): number {
+    const value = this.data[this.head] as number;
+    this.head = (this.head + 1) & (this.data.length - 1);
+    this.length--;
+    return value;
+  }
+
+  private grow(): void {
+    const next = new Int32Array(this.data.length * 2);
+    for (let i = 0; i < this.length; i++) next[i] = this.data[(this.head + i) & (this.data.length - 1)] as number;
+    this.data = next;
+    this.head = 0;
   }
 }

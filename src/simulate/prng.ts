@@ -6,12 +6,13 @@ export class Prng {
   private state: number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    // Kept as an int32 (the same bits as mulberry32's uint32), which the JIT keeps out of doubles.
+    this.state = seed | 0;
   }
 
   /** A float in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    this.state = (this.state + 0x6d2b79f5) | 0;
     let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
@@ -20,7 +21,8 @@ export class Prng {
 
   /** An integer in [0, n). */
   int(n: number): number {
-    return Math.floor(this.next() * n);
+    // Truncating is flooring for these non-negative values, and cheaper while they fit an int32.
+    return n <= 0x7fffffff ? (this.next() * n) | 0 : Math.floor(this.next() * n);
   }
 
   /** An integer in [lo, hi] (both inclusive). */

@@ -1,15 +1,20 @@
 import { describe, expect, test } from "bun:test";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import { BANNER, describeFailure, latencySummary, progressLine, summaryLine } from "./report.ts";
+import type { Progress, SimulationResult } from "./simulation.ts";
 import type { ClientFailure } from "./verifier.ts";
-import type { Workload } from "./workload.ts";
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
 
-/** Only what the report reads of a workload. */
-function workload(events: number, notifications: number, clients: number): Workload {
-  return { events, notifications, clientUsers: new Int32Array(clients) } as Workload;
+const CONTEXT = { timeoutMs: 20_000, clientSecret: false, sourceSecret: false };
+
+function result(o: Pick<SimulationResult, "events" | "notifications" | "clients" | "seconds" | "notificationsVerified" | "latency">): SimulationResult {
+  return { failure: null, eventsSent: o.events, ...o };
+}
+
+function progress(o: Partial<Progress>): Progress {
+  return { elapsedMs: 0, events: 10, eventsSent: 0, notifications: 20, notificationsVerified: 0, generated: true, ...o };
 }
 
 /** Values under 64 µs, so every shown percentile is exact, and a 12.3 s maximum. */
@@ -28,6 +33,7 @@ function failure(o: Partial<ClientFailure> & Pick<ClientFailure, "kind">): Clien
     user: 42,
     verified: 1234,
     total: 5000,
+    complete: true,
     expected: bytes("17|P|5|42\r\n"),
     got: null,
     before: [bytes("15|B\r\n"), bytes("16|F|1|42\r\n")],
@@ -56,36 +62,42 @@ describe("report", () => {
   });
 
   test("summaryLine: counts with separators, rates after the barrier, millions abbreviated", () => {
-    const result = { failure: null, seconds: 2, eventsSent: 1_000_001, notificationsVerified: 5_000_000, latency: histogram() };
-    expect(summaryLine(workload(1_000_001, 5_000_100, 100), result)).toBe(
+    const r = result({ events: 1_000_001, notifications: 5_000_100, clients: 100, seconds: 2, notificationsVerified: 5_000_000, latency: histogram() });
+    expect(summaryLine(r)).toBe(
       "1,000,001 events, 5,000,100 notifications to 100 clients verified in 2.00 s: " +
         "500,000 events/s, 2.50 M notifications/s; latency p50 0.010 ms, p99 0.050 ms, p99.9 0.063 ms, max 12345.7 ms",
     );
   });
 
   test("summaryLine rounds rates to whole numbers below a million", () => {
-    const result = { failure: null, seconds: 3, eventsSent: 1001, notificationsVerified: 2000, latency: new LatencyHistogram() };
-    expect(summaryLine(workload(1001, 2010, 2), result)).toStartWith(
-      "1,001 events, 2,010 notifications to 2 clients verified in 3.00 s: 333 events/s, 667 notifications/s; ",
-    );
+    const r = result({ events: 1001, notifications: 2010, clients: 2, seconds: 3, notificationsVerified: 2000, latency: new LatencyHistogram() });
+    expect(summaryLine(r)).toStartWith("1,001 events, 2,010 notifications to 2 clients verified in 3.00 s: 333 events/s, 667 notifications/s; ");
   });
 
-  test("progressLine: elapsed seconds, sent and verified out of totals after the barrier, event rate", () => {
-    const line = progressLine(workload(10_000_000, 50_000_000, 100), { elapsedMs: 2500, eventsSent: 1_234_567, notificationsVerified: 9_876_543 });
-    expect(line).toBe("2.5 s: sent 1,234,567 of 10,000,000 events, verified 9,876,543 of 49,999,900 notifications, 493,827 events/s");
+  test("progressLine: elapsed seconds, sent and verified out of the same totals as the summary, event rate after the barrier", () => {
+    const p = progress({ elapsedMs: 2500, events: 10_000_000, eventsSent: 1_234_568, notifications: 50_000_000, notificationsVerified: 9_876_543 });
+    expect(progressLine(p)).toBe("2.5 s: sent 1,234,568 of 10,000,000 events, verified 9,876,543 of 50,000,000 notifications, 493,827 events/s");
+  });
+
+  test("progressLine before every event is generated says how many notifications are owed so far", () => {
+    const p = progress({ elapsedMs: 1000, events: 100, eventsSent: 41, notifications: 70, notificationsVerified: 60, generated: false });
+    expect(progressLine(p)).toBe("1.0 s: sent 41 of 100 events, verified 60 (70 generated so far) notifications, 40 events/s");
+  });
+
+  test("progressLine at the end shows the final figures: all sent, all verified", () => {
+    const p = progress({ elapsedMs: 3000, events: 10, eventsSent: 10, notifications: 20, notificationsVerified: 20 });
+    expect(progressLine(p)).toBe("3.0 s: sent 10 of 10 events, verified 20 of 20 notifications, 3 events/s");
   });
 
   test("progressLine at 0 s neither divides by zero nor prints NaN", () => {
-    expect(progressLine(workload(10, 20, 2), { elapsedMs: 0, eventsSent: 0, notificationsVerified: 0 })).toBe(
-      "0.0 s: sent 0 of 10 events, verified 0 of 18 notifications, 0 events/s",
-    );
-    expect(progressLine(workload(10, 20, 2), { elapsedMs: 0, eventsSent: 5, notificationsVerified: 0 })).toEndWith(", 5,000 events/s");
+    expect(progressLine(progress({}))).toBe("0.0 s: sent 0 of 10 events, verified 0 of 20 notifications, 0 events/s");
+    expect(progressLine(progress({ eventsSent: 6 }))).toEndWith(", 5,000 events/s");
   });
 });
 
 describe("describeFailure", () => {
   test("mismatch: who, how far, expected and got quoted with \\r\\n escapes, then the lines before", () => {
-    expect(describeFailure(failure({ kind: "mismatch", got: bytes("18|B\r\n") }), 20_000)).toBe(
+    expect(describeFailure(failure({ kind: "mismatch", got: bytes("18|B\r\n") }), CONTEXT)).toBe(
       [
         "FAILED: client 3 (user 42) received a wrong line after 1,234 of its 5,000 notifications",
         '  expected: "17|P|5|42\\r\\n"',
@@ -98,20 +110,20 @@ describe("describeFailure", () => {
   });
 
   test("a got line that is the expected one with a bare LF gets a hint", () => {
-    const text = describeFailure(failure({ kind: "mismatch", got: bytes("17|P|5|42\n") }), 20_000);
+    const text = describeFailure(failure({ kind: "mismatch", got: bytes("17|P|5|42\n") }), CONTEXT);
     expect(text).toContain('  got:      "17|P|5|42\\n" (ends with a bare LF: notifications end with CRLF)\n');
   });
 
   test("no bare-LF hint for a different line, a partial line, or a line with CRLF", () => {
     for (const got of ["17|P|5|43\n", "17|P|5|4", "18|B\n", "17|P|5|42\r\r\n"]) {
-      const text = describeFailure(failure({ kind: "mismatch", got: bytes(got) }), 20_000);
+      const text = describeFailure(failure({ kind: "mismatch", got: bytes(got) }), CONTEXT);
       expect(text).toContain(`  got:      ${JSON.stringify(got)}\n`);
       expect(text).not.toContain("bare LF");
     }
   });
 
   test("extra: owed nothing more, with what came", () => {
-    const text = describeFailure(failure({ kind: "extra", verified: 5000, expected: null, got: bytes("999|B\r\n") }), 20_000);
+    const text = describeFailure(failure({ kind: "extra", verified: 5000, expected: null, got: bytes("999|B\r\n") }), CONTEXT);
     expect(text.split("\n").slice(0, 3)).toEqual([
       "FAILED: client 3 (user 42) received a line it was not owed after all 5,000 of its notifications",
       "  expected: nothing more",
@@ -120,7 +132,7 @@ describe("describeFailure", () => {
   });
 
   test("stalled: the timeout and the notification it was waiting for, and no got line", () => {
-    const text = describeFailure(failure({ kind: "stalled" }), 20_000);
+    const text = describeFailure(failure({ kind: "stalled" }), CONTEXT);
     expect(text.split("\n").slice(0, 3)).toEqual([
       "FAILED: client 3 (user 42) received nothing for 20,000 ms while owed notification 1,235 (had 1,234 of its 5,000 notifications)",
       '  expected: "17|P|5|42\\r\\n"',
@@ -129,24 +141,44 @@ describe("describeFailure", () => {
   });
 
   test("disconnected before receiving anything correctly says so", () => {
-    expect(describeFailure(failure({ kind: "disconnected", verified: 0, before: [] }), 20_000)).toBe(
+    expect(describeFailure(failure({ kind: "disconnected", verified: 0, before: [] }), CONTEXT)).toBe(
       [
         "FAILED: client 3 (user 42) was disconnected by the server after 0 of its 5,000 notifications",
         '  expected: "17|P|5|42\\r\\n"',
         "  it had received nothing correctly before this",
+        "  hint: a server that requires client tokens closes every client at once: pass its --client-secret",
       ].join("\n"),
     );
   });
 
   test("source closed: one line with the events sent", () => {
-    expect(describeFailure({ kind: "source closed", eventsSent: 12_345 }, 20_000)).toBe(
+    expect(describeFailure({ kind: "source closed", eventsSent: 12_345 }, CONTEXT)).toBe(
       "FAILED: the server closed the event source connection after 12,345 events were sent",
+    );
+  });
+
+  test("hints at the likely cause of a failure before the first notification", () => {
+    const stalled = describeFailure(failure({ kind: "stalled", verified: 0, before: [] }), CONTEXT);
+    expect(stalled).toContain("hint: no client got event 1: a server that has already used these sequence numbers");
+    expect(stalled).toContain("fresh server without --start-seq");
+    expect(describeFailure(failure({ kind: "disconnected", verified: 0, before: [] }), { ...CONTEXT, clientSecret: true })).toContain(
+      "hint: check that --client-secret is the server's",
+    );
+    expect(describeFailure({ kind: "source closed", eventsSent: 0 }, CONTEXT)).toContain("pass its --source-secret");
+    expect(describeFailure({ kind: "source closed", eventsSent: 0 }, { ...CONTEXT, sourceSecret: true })).toContain("check that --source-secret");
+    // Once notifications flowed, the server's delivery is the suspect, not its setup.
+    for (const kind of ["stalled", "disconnected", "mismatch"] as const) expect(describeFailure(failure({ kind }), CONTEXT)).not.toContain("hint:");
+  });
+
+  test("before the run is fully generated, a count is of what the client was owed so far", () => {
+    expect(describeFailure(failure({ kind: "mismatch", complete: false }), CONTEXT)).toStartWith(
+      "FAILED: client 3 (user 42) received a wrong line after 1,234 of the 5,000 notifications it was owed so far",
     );
   });
 
   test("long received lines are cut at 200 bytes and marked", () => {
     const long = `1|B|${"9".repeat(300)}\r\n`;
-    const text = describeFailure(failure({ kind: "mismatch", got: bytes(long) }), 20_000);
+    const text = describeFailure(failure({ kind: "mismatch", got: bytes(long) }), CONTEXT);
     expect(text).toContain(`  got:      ${JSON.stringify(`${long.slice(0, 200)}…`)}\n`);
   });
 });

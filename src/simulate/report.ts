@@ -1,7 +1,7 @@
 import { quote } from "../log/quote.ts";
 import type { LatencyHistogram } from "./latency-histogram.ts";
 import type { Progress, SimulationFailure, SimulationResult } from "./simulation.ts";
-import type { Workload } from "./workload.ts";
+import type { ClientFailure } from "./verifier.ts";
 
 /** The original harness's last words on success. */
 export const BANNER = "\\o/ ALL NOTIFICATIONS RECEIVED \\o/";
@@ -19,34 +19,45 @@ export function latencySummary(h: LatencyHistogram): string {
  * One line with what a successful run measured. Rates count what happened
  * after the barrier broadcast, over the time from its end to the last byte.
  */
-export function summaryLine(workload: Workload, result: SimulationResult): string {
-  const events = workload.events - 1;
-  const notifications = result.notificationsVerified;
+export function summaryLine(result: SimulationResult): string {
+  const events = result.events - 1;
   return (
-    `${count(workload.events)} events, ${count(workload.notifications)} notifications to ${count(workload.clientUsers.length)} ${workload.clientUsers.length === 1 ? "client" : "clients"} verified in ${result.seconds.toFixed(2)} s: ` +
-    `${rate(events / result.seconds)} events/s, ${rate(notifications / result.seconds)} notifications/s; ${latencySummary(result.latency)}`
+    `${count(result.events)} events, ${count(result.notifications)} notifications to ${count(result.clients)} ${result.clients === 1 ? "client" : "clients"} verified in ${result.seconds.toFixed(2)} s: ` +
+    `${rate(events / result.seconds)} events/s, ${rate(result.notificationsVerified / result.seconds)} notifications/s; ${latencySummary(result.latency)}`
   );
 }
 
-/** Progress since the barrier broadcast, whose notifications are neither counted nor owed here. */
-export function progressLine(workload: Workload, p: Progress): string {
+/** Progress since the barrier broadcast, counted as the summary counts (the barrier's notifications included). */
+export function progressLine(p: Progress): string {
   const seconds = p.elapsedMs / 1000;
+  const owed = p.generated ? `of ${count(p.notifications)}` : `(${count(p.notifications)} generated so far)`;
   return (
-    `${seconds.toFixed(1)} s: sent ${count(p.eventsSent)} of ${count(workload.events)} events, ` +
-    `verified ${count(p.notificationsVerified)} of ${count(workload.notifications - workload.clientUsers.length)} notifications, ` +
-    `${rate(p.eventsSent / Math.max(seconds, 1e-3))} events/s`
+    `${seconds.toFixed(1)} s: sent ${count(p.eventsSent)} of ${count(p.events)} events, ` +
+    `verified ${count(p.notificationsVerified)} ${owed} notifications, ` +
+    `${rate(Math.max(0, p.eventsSent - 1) / Math.max(seconds, 1e-3))} events/s`
   );
 }
 
-/** What went wrong, for whom, what was expected and received, and the lines before it. */
-export function describeFailure(f: SimulationFailure, timeoutMs: number): string {
-  if (f.kind === "source closed") return `FAILED: the server closed the event source connection after ${count(f.eventsSent)} events were sent`;
+/** What the run was given, for hints at the likely cause of a failure. */
+export interface FailureContext {
+  timeoutMs: number;
+  clientSecret: boolean;
+  sourceSecret: boolean;
+}
+
+/** What went wrong, for whom, what was expected and received, the lines before it, and the likely cause when there is one. */
+export function describeFailure(f: SimulationFailure, context: FailureContext): string {
+  if (f.kind === "source closed") {
+    const head = `FAILED: the server closed the event source connection after ${count(f.eventsSent)} events were sent`;
+    if (f.eventsSent > 0) return head;
+    return `${head}\n  hint: ${context.sourceSecret ? "check that --source-secret is the server's" : "a server that requires an AUTH line closes a source without one: pass its --source-secret"}`;
+  }
   const who = `client ${f.client} (user ${f.user})`;
-  const progress = `${count(f.verified)} of its ${count(f.total)} notifications`;
+  const progress = `${count(f.verified)} of ${f.complete ? "its" : "the"} ${count(f.total)} notifications${f.complete ? "" : " it was owed so far"}`;
   const head = {
     mismatch: `${who} received a wrong line after ${progress}`,
-    extra: `${who} received a line it was not owed after all ${count(f.total)} of its notifications`,
-    stalled: `${who} received nothing for ${count(timeoutMs)} ms while owed notification ${count(f.verified + 1)} (had ${progress})`,
+    extra: `${who} received a line it was not owed after ${f.complete && f.verified === f.total ? `all ${count(f.total)} of its notifications` : progress}`,
+    stalled: `${who} received nothing for ${count(context.timeoutMs)} ms while owed notification ${count(f.verified + 1)} (had ${progress})`,
     disconnected: `${who} was disconnected by the server after ${progress}`,
   }[f.kind];
   const lines = [`FAILED: ${head}`];
@@ -57,9 +68,25 @@ export function describeFailure(f: SimulationFailure, timeoutMs: number): string
     lines.push("  last lines it received correctly:");
     for (const line of f.before) lines.push(`    ${quote(line, LINE_BYTES)}`);
   } else {
-    lines.push("  it had received nothing correctly before this");
+    lines.push(`  it had received nothing correctly before this${f.verified > 0 ? " that is still in the simulator's window" : ""}`);
   }
+  const why = hint(f, context);
+  if (why !== null) lines.push(`  hint: ${why}`);
   return lines.join("\n");
+}
+
+/** The likely cause of a failure before the first notification, where the server, not its delivery, is the usual suspect. */
+function hint(f: ClientFailure, context: FailureContext): string | null {
+  if (f.verified > 0) return null;
+  if (f.kind === "stalled") {
+    return "no client got event 1: a server that has already used these sequence numbers (an earlier run, or --start-seq above 1) drops them as duplicates; run against a fresh server without --start-seq";
+  }
+  if (f.kind === "disconnected") {
+    return context.clientSecret
+      ? "check that --client-secret is the server's: it closes every client whose token is wrong"
+      : "a server that requires client tokens closes every client at once: pass its --client-secret";
+  }
+  return null;
 }
 
 /** The expected line, with its CRLF shortened to a bare LF. */

@@ -1,17 +1,18 @@
 import type { Socket } from "bun";
 import { AUTH_PREFIX } from "../auth/source-secret.ts";
-import { clock, type FleetListener } from "./client-fleet.ts";
+import { type ClientTarget, clock, type FleetListener } from "./client-fleet.ts";
 import { connect } from "./connect.ts";
 import { EventSender } from "./event-sender.ts";
+import { EventWindow, WINDOW_SIZES, type WindowSizes } from "./event-window.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
+import { Prng } from "./prng.ts";
 import type { ClientFailure } from "./verifier.ts";
+import { WindowWriter } from "./window-writer.ts";
 import { WorkerFleet } from "./worker-fleet.ts";
-import type { Workload } from "./workload.ts";
+import { type Batch, pickClients, WorkloadGenerator, type WorkloadOptions } from "./workload.ts";
 
-export interface SimulationOptions {
-  host: string;
+export interface SimulationOptions extends Omit<ClientTarget, "secret"> {
   eventPort: number;
-  clientPort: number;
   /** A client owed a notification that sees none for this long fails the run. */
   timeoutMs: number;
   /** Events per second offered, 0 for as fast as the server reads them. */
@@ -24,12 +25,19 @@ export interface SimulationOptions {
   /** How often `onProgress` is called; 0 never. */
   progressMs: number;
   onProgress?: (progress: Progress) => void;
+  /** The in-flight window; tests make it small to wrap it many times. */
+  window?: WindowSizes;
 }
 
 export interface Progress {
   elapsedMs: number;
+  events: number;
   eventsSent: number;
+  /** Owed by the events generated so far, and verified, both with the barrier broadcast's. */
+  notifications: number;
   notificationsVerified: number;
+  /** Every event has been generated, so `notifications` is the run's total. */
+  generated: boolean;
 }
 
 export type SimulationFailure = ClientFailure | { kind: "source closed"; eventsSent: number };
@@ -38,7 +46,11 @@ export interface SimulationResult {
   failure: SimulationFailure | null;
   /** From the barrier's end to the last expected byte (or the failure). */
   seconds: number;
+  events: number;
   eventsSent: number;
+  clients: number;
+  /** Owed by the events generated, the barrier broadcast's included. */
+  notifications: number;
   /** After the barrier broadcast. */
   notificationsVerified: number;
   /** Per notification, from its event's write to its arrival; the barrier broadcast not included. */
@@ -48,44 +60,85 @@ export interface SimulationResult {
 /** After the last expected byte, lines arriving this soon are still caught as extra. */
 const QUIET_MS = 250;
 const WATCH_MS = 100;
+/** The longest the generator runs before letting the sockets and timers have the thread. */
+const SLICE_MS = 2;
+/** How soon to look again when the client threads hold the whole window. */
+const POLL_MS = 1;
+/** Unsent bytes worth a write before the slice ends. */
+const PUMP_BYTES = 256 * 1024;
 
-/** A run to simulate: its clients, known up front, and its events, generated once the clients are connected. */
+/** A run to simulate: its clients, known up front, and its events, generated as they are sent. */
 export interface RunPlan {
   clientUsers: Int32Array;
-  workload(): Workload;
+  generator(): WorkloadGenerator;
 }
 
-/** The plan of an already generated workload. */
-export function planOf(workload: Workload): RunPlan {
-  return { clientUsers: workload.clientUsers, workload: () => workload };
+/** The run `seed` generates: its clients are the generator's first draws, so they can connect before anything else is generated. */
+export function planFor(seed: number, options: WorkloadOptions): RunPlan {
+  return {
+    clientUsers: pickClients(new Prng(seed), options.users, options.clients),
+    generator: () => new WorkloadGenerator(new Prng(seed), options),
+  };
 }
 
 /**
  * Runs a plan against a server: connects its clients, which send their ids
  * (a server that is not there rejects with a ConnectError before anything is
- * generated), generates the workload, sends the barrier broadcast and waits
- * until every client has it, then sends the rest while every byte every
- * client receives is verified, until all have everything (success), or one
+ * generated), sends the barrier broadcast and waits until every client has
+ * it, then generates and sends the rest while every byte every client
+ * receives is verified, until all have everything (success), or one
  * receives a wrong or extra byte, is disconnected, or gets nothing it is owed
- * for `timeoutMs` (failure).
+ * for `timeoutMs` (failure). Only a window of events is in memory at a time.
  */
 export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<SimulationResult> {
   const registered = Promise.withResolvers<void>();
   const ended = Promise.withResolvers<void>();
   let failure: SimulationFailure | null = null;
-  let sender: EventSender | null = null;
   let fleetsRegistered = 0;
   let fleetsDone = 0;
   let finishedAt = 0;
+  let over = false;
   let lastProgress = clock();
 
+  const n = plan.clientUsers.length;
+  const threads = Math.max(1, Math.min(o.threads, n));
+  const sizes = o.window ?? WINDOW_SIZES;
+  const window = EventWindow.create(sizes, threads);
+  const writer = new WindowWriter(window, sizes, n);
+  const sender = new EventSender(window, o.rate);
+  let generator: WorkloadGenerator | null = null;
+  let pending: Batch | null = null;
+  let progress: ReturnType<typeof setInterval> | undefined;
+
+  // Every client's barrier notification is verified before the clock starts.
+  let started = 0;
+  const snapshot = (): Progress => ({
+    elapsedMs: (finishedAt || clock()) - started,
+    events: generator?.events ?? 0,
+    eventsSent: sender.eventsSent,
+    notifications: generator?.notifications ?? 0,
+    notificationsVerified: fleets.reduce((sum, fleet) => sum + fleet.verified, 0),
+    generated: generator?.done === true && pending === null,
+  });
+  /** Stops the run's clock and progress reports, with one last report of the final figures. */
+  const stop = (): void => {
+    if (over) return;
+    over = true;
+    finishedAt = clock();
+    if (progress !== undefined) {
+      clearInterval(progress);
+      o.onProgress?.(snapshot());
+    }
+  };
   const fail = (f: SimulationFailure): void => {
-    failure ??= f;
+    if (failure !== null) return;
+    failure = f;
+    stop();
     ended.resolve();
   };
   const checkEnd = (): void => {
-    if (fleetsDone < fleets.length || !sender?.finished || finishedAt !== 0 || failure !== null) return;
-    finishedAt = clock();
+    if (fleetsDone < fleets.length || !sender.finished || over) return;
+    stop();
     setTimeout(() => ended.resolve(), QUIET_MS);
   };
   const listener: FleetListener = {
@@ -98,52 +151,81 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     },
     failed: fail,
   };
-  const n = plan.clientUsers.length;
-  const threads = Math.max(1, Math.min(o.threads, n));
   const fleets = Array.from({ length: threads }, (_, t) => {
     const clients = [];
     for (let client = t; client < n; client += threads) clients.push(client);
     return new WorkerFleet(plan.clientUsers, clients, listener);
   });
-  const verified = () => fleets.reduce((sum, fleet) => sum + fleet.verified, 0);
 
   let source: Socket<undefined> | null = null;
   let paceTimer: ReturnType<typeof setTimeout> | undefined;
-  const pump = (): void => {
-    const s = sender as EventSender;
-    const before = s.eventsSent;
-    if (!s.pump(source as Socket<undefined>, clock())) {
-      fail({ kind: "source closed", eventsSent: s.eventsSent });
-      return;
+  let unsent = 0;
+  const pump = (): boolean => {
+    const before = sender.eventsSent;
+    if (!sender.pump(source as Socket<undefined>, clock())) {
+      fail({ kind: "source closed", eventsSent: sender.eventsSent });
+      return false;
     }
-    if (s.eventsSent !== before) lastProgress = clock();
+    unsent = 0;
+    if (sender.eventsSent !== before) lastProgress = clock();
     checkEnd();
     clearTimeout(paceTimer);
-    const due = s.nextDueMs;
-    if (!Number.isNaN(due)) paceTimer = setTimeout(pump, Math.max(0, due - clock()));
+    const due = sender.nextDueMs;
+    if (!Number.isNaN(due)) paceTimer = setTimeout(advance, Math.max(0, due - clock()));
+    return true;
+  };
+
+  /**
+   * Generates into the window as far as it has room, a slice at a time, and
+   * sends what is due. When the window is full, the sender's drain or pace
+   * timer brings more room, or else the client threads' progress, which is polled.
+   */
+  let scheduled = false;
+  const later = (delayMs: number): void => {
+    if (scheduled) return;
+    scheduled = true;
+    const run = () => {
+      scheduled = false;
+      advance();
+    };
+    if (delayMs === 0) setImmediate(run);
+    else setTimeout(run, delayMs);
+  };
+  const advance = (): void => {
+    if (failure !== null || generator === null) return;
+    const sliceEnd = clock() + SLICE_MS;
+    for (;;) {
+      pending ??= generator.next();
+      if (pending === null || !writer.fits(pending, sender)) break;
+      const start = writer.append(pending);
+      sender.add(pending.first, pending.last, start, start + pending.byteLength);
+      unsent += pending.byteLength;
+      pending = null;
+      if (generator.done) sender.end();
+      if (unsent >= PUMP_BYTES && !pump()) return;
+      if (clock() > sliceEnd) {
+        later(0);
+        break;
+      }
+    }
+    if (!pump()) return;
+    if (pending !== null && window.retained() < sender.neededSeq) later(POLL_MS);
   };
 
   let verifiedBefore = 0;
-  let started = 0;
   let watch: ReturnType<typeof setInterval> | undefined;
-  let progress: ReturnType<typeof setInterval> | undefined;
-  // Every client's barrier notification is verified before the clock starts; it is not counted.
-  const snapshot = (): Progress => ({
-    elapsedMs: (finishedAt || clock()) - started,
-    eventsSent: sender?.eventsSent ?? 0,
-    notificationsVerified: Math.max(0, verified() - n),
-  });
-
   const latency = new LatencyHistogram();
   try {
-    await Promise.all(fleets.map((fleet) => fleet.connect(o.host, o.clientPort, o.clientSecret)));
-    const workload = plan.workload();
-    sender = new EventSender(workload, o.rate);
-    for (const fleet of fleets) fleet.attach(workload, sender.sentAt, o.timeoutMs);
+    const target: ClientTarget = { host: o.host, ports: o.ports, transport: o.transport, secret: o.clientSecret };
+    await Promise.all(fleets.map((fleet) => fleet.connect(target)));
+    generator = plan.generator();
+    for (const [t, fleet] of fleets.entries()) fleet.attach(window.buffers, t, generator.events, o.timeoutMs);
     source = await connect<undefined>(o.host, o.eventPort, "event", undefined, {
-      drain: () => pump(),
+      drain: () => {
+        if (pump()) advance();
+      },
       close() {
-        if (!sender?.finished) fail({ kind: "source closed", eventsSent: sender?.eventsSent ?? 0 });
+        if (!sender.finished) fail({ kind: "source closed", eventsSent: sender.eventsSent });
       },
     });
     // Paced runs send small batches, which Nagle would hold back.
@@ -152,13 +234,15 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     lastProgress = clock();
     watch = setInterval(() => {
       const now = clock();
-      const count = verified();
+      const count = snapshot().notificationsVerified;
       if (count !== verifiedBefore) lastProgress = now;
       verifiedBefore = count;
       // Each thread fails its own stalled clients; this is for when nothing at all moves.
       if (now - lastProgress > o.timeoutMs) for (const fleet of fleets) fleet.failStalled();
+      // Socket reads and timers leave garbage at a steady rate; collecting it often keeps the peak RSS flat however long the run.
+      Bun.gc(false);
     }, WATCH_MS);
-    pump();
+    advance();
     await Promise.race([registered.promise, ended.promise]);
     if (failure === null) {
       started = clock();
@@ -167,12 +251,12 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
         progress = setInterval(() => report(snapshot()), o.progressMs);
       }
       sender.start(started);
-      pump();
+      advance();
       await ended.promise;
     }
   } finally {
+    stop();
     clearInterval(watch);
-    clearInterval(progress);
     clearTimeout(paceTimer);
     source?.end();
     for (const histogram of await Promise.all(fleets.map((fleet) => fleet.close()))) latency.merge(histogram);
@@ -182,8 +266,11 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
   return {
     failure,
     seconds: started > 0 ? last.elapsedMs / 1000 : 0,
+    events: last.events,
     eventsSent: last.eventsSent,
-    notificationsVerified: last.notificationsVerified,
+    clients: n,
+    notifications: last.notifications,
+    notificationsVerified: Math.max(0, last.notificationsVerified - n),
     latency,
   };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { generateWorkload, loadedWindow, type Workload } from "../../test/support/workload.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import { Prng } from "./prng.ts";
 import { ClientVerifier } from "./verifier.ts";
-import { generateWorkload, type Workload } from "./workload.ts";
+import type { WorkloadOptions } from "./workload.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -18,22 +19,15 @@ class RecordingHistogram extends LatencyHistogram {
   }
 }
 
-const WORKLOAD: Workload = generateWorkload(new Prng(2024), {
-  events: 300,
-  users: 20,
-  clients: 8,
-  maxBatch: 10,
-  mix: { F: 25, U: 15, P: 30, S: 29, B: 1 },
-  degree: 5,
-});
+const OPTIONS: WorkloadOptions = { events: 300, users: 20, clients: 8, maxBatch: 10, mix: { F: 25, U: 15, P: 30, S: 29, B: 1 }, degree: 5 };
+/** The same run, whole, to say what the client is owed. */
+const WORKLOAD: Workload = generateWorkload(new Prng(2024), OPTIONS);
 /** The client owed the most, so there is room for failures in the middle. */
 const CLIENT = WORKLOAD.expected.reduce((best, list, c) => (list.length > (WORKLOAD.expected[best]?.length ?? 0) ? c : best), 0);
 const OWED = Array.from(WORKLOAD.expected[CLIENT]);
 
 /** Batch k written at 1000 + 10·k ms. */
-function sentAtAll(): Float64Array {
-  return Float64Array.from({ length: WORKLOAD.batchEnd.length }, (_, k) => 1000 + 10 * k);
-}
+const sentAtOf = (k: number) => 1000 + 10 * k;
 
 function batchOf(seq: number): number {
   let k = 0;
@@ -41,10 +35,14 @@ function batchOf(seq: number): number {
   return k;
 }
 
-function setup(sentAt = sentAtAll()) {
+/** A verifier of CLIENT over a window holding the whole run, each event stamped with `stamp(its batch)`. */
+function setup(stamp: (batch: number) => number = sentAtOf) {
   const latency = new RecordingHistogram();
-  const verifier = new ClientVerifier(WORKLOAD, CLIENT, sentAt, latency);
-  return { verifier, latency, sentAt };
+  const { window, expectations } = loadedWindow(new Prng(2024), OPTIONS);
+  const sentAt = window.buffers.sentAt;
+  for (let seq = 1; seq <= OPTIONS.events; seq++) sentAt[seq & window.eventMask] = stamp(batchOf(seq));
+  const verifier = new ClientVerifier(window, expectations, CLIENT, CLIENT, WORKLOAD.clientUsers[CLIENT] as number, latency);
+  return { verifier, latency, window };
 }
 
 /** Event `seq`'s line, CRLF included, as text. */
@@ -87,7 +85,7 @@ describe("ClientVerifier", () => {
     ["64-byte", 64],
     ["random 1…200-byte", 0],
   ])("the exact expected bytes pass in %s chunks, with one latency per line from its batch's sentAt", (_, max) => {
-    const { verifier, latency, sentAt } = setup();
+    const { verifier, latency } = setup();
     const bytes = stream(owedLines());
     const prng = new Prng(max + 1);
     /** By line: the `now` of the chunk that completed it. */
@@ -111,10 +109,9 @@ describe("ClientVerifier", () => {
     }
     expect(verifier.done).toBe(true);
     expect(verifier.verified).toBe(OWED.length);
-    expect(verifier.total).toBe(OWED.length);
     expect(verifier.lastProgress).toBe(now);
     expect(latency.count).toBe(OWED.length);
-    expect(latency.values).toEqual(OWED.map((seq, i) => (completedAt[i] - sentAt[batchOf(seq)]) * 1000));
+    expect(latency.values).toEqual(OWED.map((seq, i) => (completedAt[i] - sentAtOf(batchOf(seq))) * 1000));
   });
 
   test("the whole stream in one chunk passes", () => {
@@ -211,6 +208,7 @@ describe("ClientVerifier", () => {
       user: WORKLOAD.clientUsers[CLIENT],
       verified: 0,
       total: OWED.length,
+      complete: true,
       expected: stalled.expected,
       got: null,
       before: [],
@@ -234,19 +232,41 @@ describe("ClientVerifier", () => {
   });
 
   test("nextSentAt is when the batch of the next owed line was written: NaN if not yet, or when done", () => {
-    const sentAt = new Float64Array(WORKLOAD.batchEnd.length).fill(Number.NaN);
-    const { verifier } = setup(sentAt);
+    const { verifier, window } = setup(() => Number.NaN);
+    const sentAt = window.buffers.sentAt;
+    const slot = (seq: number) => seq & window.eventMask;
     expect(verifier.nextSentAt).toBeNaN();
-    sentAt[batchOf(OWED[0])] = 1234;
+    sentAt[slot(OWED[0])] = 1234;
     expect(verifier.nextSentAt).toBe(1234);
-    // Past the first batches, the next owed line is in a later batch with its own time.
-    const k = OWED.findIndex((seq) => batchOf(seq) > batchOf(OWED[0]));
-    expect(k).toBeGreaterThan(0);
-    sentAt.fill(0);
-    sentAt[batchOf(OWED[k])] = 5678;
+    const k = 5;
+    sentAt[slot(OWED[k])] = 5678;
     expect(feed(verifier, stream(owedLines().slice(0, k)))).toBeNull();
     expect(verifier.nextSentAt).toBe(5678);
     expect(feed(verifier, stream(owedLines().slice(k)))).toBeNull();
     expect(verifier.nextSentAt).toBeNaN();
+  });
+
+  describe("over WebSocket, one message per line without its CRLF", () => {
+    const message = (line: string) => encoder.encode(line.replace(/\r\n$/, ""));
+
+    test("the expected lines, one message each, pass", () => {
+      const { verifier, latency } = setup();
+      for (const line of owedLines()) expect(verifier.receiveMessage(message(line), 5000)).toBeNull();
+      expect(verifier.done).toBe(true);
+      expect(latency.count).toBe(OWED.length);
+    });
+
+    test("two lines in one message is a mismatch, although the bytes are right", () => {
+      const { verifier } = setup();
+      const [a, b] = owedLines();
+      const f = verifier.receiveMessage(message(`${a}${b}`), 5000);
+      expect(f?.kind).toBe("mismatch");
+    });
+
+    test("a message that keeps its CRLF, or is cut short, is a mismatch", () => {
+      const [first] = owedLines();
+      expect(setup().verifier.receiveMessage(encoder.encode(first), 5000)?.kind).toBe("mismatch");
+      expect(setup().verifier.receiveMessage(message(first).subarray(0, 2), 5000)?.kind).toBe("mismatch");
+    });
   });
 });

@@ -1,5 +1,7 @@
+import type { EventWindow } from "./event-window.ts";
+import type { Expectations } from "./expectations.ts";
+import type { Int32Queue } from "./growable.ts";
 import type { LatencyHistogram } from "./latency-histogram.ts";
-import type { Workload } from "./workload.ts";
 
 export type FailureKind = "mismatch" | "extra" | "stalled" | "disconnected";
 
@@ -8,14 +10,16 @@ export interface ClientFailure {
   kind: FailureKind;
   client: number;
   user: number;
-  /** Notifications this client had received correctly, and how many it is owed in all. */
+  /** Notifications this client had received correctly, and how many it was owed by the events generated so far. */
   verified: number;
   total: number;
+  /** Whether every event had been generated, so `total` is all it is owed. */
+  complete: boolean;
   /** The line it should have received next (CRLF included), or null when it was owed nothing more. */
   expected: Uint8Array | null;
   /** What it received instead (mismatch, extra): the bytes of the wrong line as far as they have arrived. */
   got: Uint8Array | null;
-  /** The last lines it received correctly, oldest first. */
+  /** The last lines it received correctly, oldest first (fewer if the window no longer holds them). */
   before: Uint8Array[];
 }
 
@@ -24,6 +28,7 @@ const CONTEXT_LINES = 3;
 /** Received bytes shown after the point of failure. */
 const GOT_BYTES = 120;
 const LF = 0x0a;
+const CRLF = new Uint8Array([0x0d, 0x0a]);
 
 /**
  * Checks one client's byte stream against the notifications it must get,
@@ -33,74 +38,86 @@ const LF = 0x0a;
  * time minus the time its event's batch was written to the server.
  */
 export class ClientVerifier {
-  /** Index into this client's expected sequence numbers. */
+  /** Notifications received correctly. */
   verified = 0;
   /** Bytes of the current expected line already matched. */
   private matched = 0;
-  /** The batch holding the next expected event (they only move forward). */
-  private batch = 0;
   /** When this client last completed a line, or when its next line was due if later. */
   lastProgress = 0;
-  private readonly expected: Int32Array;
+  /** The last CONTEXT_LINES events it received, by verified % CONTEXT_LINES. */
+  private readonly recent = new Int32Array(CONTEXT_LINES);
+  private readonly queue: Int32Queue;
 
   constructor(
-    private readonly workload: Workload,
+    private readonly window: EventWindow,
+    private readonly expectations: Expectations,
+    /** Index among the thread's clients. */
+    readonly index: number,
     readonly client: number,
-    /** By batch: when it was written to the server (performance.now() ms), NaN until then. */
-    private readonly sentAt: Float64Array,
+    private readonly user: number,
     private readonly latency: LatencyHistogram,
   ) {
-    this.expected = workload.expected[client] as Int32Array;
+    this.queue = expectations.queues[index] as Int32Queue;
   }
 
   get done(): boolean {
-    return this.verified === this.expected.length;
+    return this.queue.length === 0 && this.expectations.complete;
   }
 
-  get total(): number {
-    return this.expected.length;
-  }
-
-  /** When the next notification this client is owed was sent (NaN if not yet, or if it is owed nothing). */
+  /** When the next notification this client is owed was sent (NaN if not yet, or if it is owed nothing now). */
   get nextSentAt(): number {
-    if (this.done) return Number.NaN;
-    this.seekBatch(this.expected[this.verified] as number);
-    return this.sentAt[this.batch] as number;
+    if (this.queue.length === 0) return Number.NaN;
+    return this.window.buffers.sentAt[this.queue.peek() & this.window.eventMask] as number;
   }
 
-  /** Feeds one received chunk; returns a failure at the first wrong byte, or null. `now` in ms. */
+  /**
+   * Feeds one received chunk; returns a failure at the first wrong byte, or
+   * null. `now` in ms. Every byte that arrives belongs to an event already in
+   * the window (events are sent after they are appended), so the caller scans
+   * the window before feeding.
+   */
   receive(chunk: Uint8Array, now: number): ClientFailure | null {
-    const { bytes, lineStart, lineLength } = this.workload;
-    const expected = this.expected;
+    const { bytes, lineStart, lineLength, sentAt } = this.window.buffers;
+    const { eventMask, byteMask } = this.window;
+    const queue = this.queue;
     let i = 0;
     while (i < chunk.length) {
-      if (this.verified === expected.length) return this.failure("extra", chunk, i);
-      const seq = expected[this.verified] as number;
-      const start = lineStart[seq] as number;
-      const length = lineLength[seq] as number;
+      if (queue.length === 0) return this.failure("extra", chunk, i);
+      const seq = queue.peek();
+      const slot = seq & eventMask;
+      const length = lineLength[slot] as number;
       const n = Math.min(length - this.matched, chunk.length - i);
-      const base = start + this.matched;
+      const base = (lineStart[slot] as number) + this.matched;
       for (let k = 0; k < n; k++) {
-        if (chunk[i + k] !== bytes[base + k]) return this.failure("mismatch", chunk, i, k);
+        if (chunk[i + k] !== bytes[(base + k) & byteMask]) return this.failure("mismatch", chunk, i, k);
       }
       i += n;
       this.matched += n;
       if (this.matched === length) {
         this.matched = 0;
+        queue.shift();
+        this.recent[this.verified % CONTEXT_LINES] = seq;
         this.verified++;
-        this.seekBatch(seq);
-        this.latency.record((now - (this.sentAt[this.batch] as number)) * 1000);
+        this.latency.record((now - (sentAt[slot] as number)) * 1000);
         this.lastProgress = now;
       }
     }
     return null;
   }
 
+  /** One WebSocket message, which must be exactly one line without its CRLF. */
+  receiveMessage(message: Uint8Array, now: number): ClientFailure | null {
+    const before = this.verified;
+    const failure = this.receive(message, now);
+    if (failure !== null) return failure;
+    // A message holding a whole line and more: the stream matches, but the framing does not.
+    if (this.verified !== before) return this.failure("mismatch", message, 0);
+    return this.receive(CRLF, now);
+  }
+
   /** A failure that is not about received bytes: no progress, or the server closed the connection. */
   failure(kind: FailureKind, chunk?: Uint8Array, at = 0, matchedInChunk = 0): ClientFailure {
-    const { bytes, lineStart, lineLength } = this.workload;
-    const line = (seq: number) => bytes.subarray(lineStart[seq], lineStart[seq] + lineLength[seq]);
-    const next = this.done ? null : line(this.expected[this.verified] as number);
+    const next = this.queue.length === 0 ? null : this.window.line(this.queue.peek());
     let got: Uint8Array | null = null;
     if (chunk !== undefined) {
       // The wrong line from its start: the part already matched, then what came instead, up to its LF.
@@ -111,22 +128,20 @@ export class ClientVerifier {
       got.set(prefix);
       got.set(rest, prefix.length);
     }
-    const before: Uint8Array[] = [];
-    for (let k = Math.max(0, this.verified - CONTEXT_LINES); k < this.verified; k++) before.push(line(this.expected[k] as number));
+    const shown = Math.min(this.verified, CONTEXT_LINES);
+    const seqs: number[] = [];
+    for (let k = this.verified - shown; k < this.verified; k++) seqs.push(this.recent[k % CONTEXT_LINES] as number);
+    const kept = seqs.length === 0 ? 0 : this.expectations.hold(seqs[0] as number);
     return {
       kind,
       client: this.client,
-      user: this.workload.clientUsers[this.client] as number,
+      user: this.user,
       verified: this.verified,
-      total: this.expected.length,
+      total: this.verified + this.queue.length,
+      complete: this.expectations.complete,
       expected: next,
       got,
-      before,
+      before: seqs.filter((seq) => seq >= kept).map((seq) => this.window.line(seq)),
     };
-  }
-
-  private seekBatch(seq: number): void {
-    const first = this.workload.batchFirst;
-    while ((first[this.batch + 1] as number) <= seq) this.batch++;
   }
 }

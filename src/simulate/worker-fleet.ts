@@ -1,8 +1,8 @@
 import { ConnectError } from "../errors.ts";
-import type { FleetListener } from "./client-fleet.ts";
+import type { ClientTarget, FleetListener } from "./client-fleet.ts";
+import type { WindowBuffers } from "./event-window.ts";
 import type { FromFleet, ToFleet } from "./fleet-messages.ts";
 import type { HistogramState } from "./latency-histogram.ts";
-import type { Workload } from "./workload.ts";
 
 /**
  * The client thread's module. Run from source it sits beside this file; in
@@ -14,7 +14,7 @@ const FLEET_WORKER = import.meta.url.endsWith(".ts") ? new URL("./fleet-worker.t
 /**
  * The main thread's handle on one client thread (fleet-worker.ts): the same
  * life cycle as a ClientFleet, over messages. The workload and the send
- * times are shared memory, so nothing per event crosses threads.
+ * window is shared memory, so nothing per event crosses threads.
  */
 export class WorkerFleet {
   private readonly worker = new Worker(FLEET_WORKER);
@@ -57,13 +57,13 @@ export class WorkerFleet {
     return this.published[0] as number;
   }
 
-  connect(host: string, port: number, secret: string | null): Promise<void> {
-    this.post({ type: "connect", host, port, secret, clientUsers: this.clientUsers, clients: this.clients });
+  connect(target: ClientTarget): Promise<void> {
+    this.post({ type: "connect", target, clientUsers: this.clientUsers, clients: this.clients });
     return this.connected.promise;
   }
 
-  attach(workload: Workload, sentAt: Float64Array, timeoutMs: number): void {
-    this.post({ type: "attach", workload, sentAt, timeoutMs, verified: this.published });
+  attach(window: WindowBuffers, thread: number, events: number, timeoutMs: number): void {
+    this.post({ type: "attach", window, thread, events, timeoutMs, verified: this.published });
   }
 
   failStalled(): void {

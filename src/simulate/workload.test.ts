@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { parseLine, ReferenceModel } from "../../test/support/reference-model.ts";
+import { generateWorkload, type Workload } from "../../test/support/workload.ts";
 import { EVENT_TYPES, type EventMix, type EventType } from "./event-stream.ts";
 import { Prng } from "./prng.ts";
-import { generateWorkload, pickClients, type Workload, type WorkloadOptions } from "./workload.ts";
+import { pickClients, REPEAT_REACH, type WorkloadOptions } from "./workload.ts";
 
 const MIX: EventMix = { F: 25, U: 15, P: 30, S: 29, B: 1 };
 /** Few users, low degree, heavy on follows and status updates: saturates the graph and fans out a lot. */
@@ -237,6 +238,24 @@ describe("generateWorkload: noise", () => {
       expect(extra).toBeLessThan(w.events * 0.25);
       for (const n of Object.values(kinds)) expect(n).toBeGreaterThan(0);
     }
+  });
+
+  test("a repeated line reaches at most REPEAT_REACH events back, so only a window of the run has to be kept", () => {
+    const w = workload(4, { events: 3 * REPEAT_REACH, users: 200, clients: 4, maxBatch: 50, noise: 0.3 });
+    let farthest = 0;
+    for (let k = 1; k < batchCount(w); k++) {
+      const first = w.batchFirst[k];
+      const starts = new Set(Array.from({ length: w.batchFirst[k + 1] - first }, (_, i) => w.lineStart[first + i]));
+      for (const { at, line } of linesIn(w.bytes, w.batchEnd[k - 1], w.batchEnd[k])) {
+        if (starts.has(at) || line.length > 1024) continue;
+        const parsed = parseLine(line, "|");
+        if (parsed.seq === null || parsed.event === null) continue;
+        expect(parsed.seq).toBeGreaterThanOrEqual(first - REPEAT_REACH);
+        farthest = Math.max(farthest, first - parsed.seq);
+      }
+    }
+    // And repeats do reach far back, not just into their own batch.
+    expect(farthest).toBeGreaterThan(REPEAT_REACH / 2);
   });
 
   test("noise 0 draws nothing extra: the run is the same as without the option", () => {

@@ -19,37 +19,42 @@ export interface WorkloadOptions {
   skew?: boolean;
   /**
    * Share of events followed by a line a correct server drops without
-   * changing any client's stream: a repeat of an event already sent, a
-   * malformed line reusing an already-delivered sequence number, unreadable
-   * junk, or a line over the default --max-line-bytes.
+   * changing any client's stream: a repeat of an event already sent (at most
+   * REPEAT_REACH sequence numbers back), a malformed line reusing an
+   * already-delivered sequence number, unreadable junk, or a line over the
+   * default --max-line-bytes.
    */
   noise?: number;
 }
 
 /**
- * A whole run, generated before any byte is sent so generation never slows
- * the measurement: the event stream in arrival order, where each event's line
- * is in it, and the sequence numbers each client must receive, in order.
- * Event 1 is always a broadcast sent alone (batch 0): once every client has
- * it, every client is known to be registered. Every array is in shared
- * memory, for the simulator's client threads.
+ * One batch of the run as it is sent, valid until the next call to
+ * {@link WorkloadGenerator.next}: events first … last, shuffled, with any
+ * noise lines among them. Event 1 is always a broadcast sent alone (batch
+ * 0): once every client has it, every client is known to be registered.
  */
-export interface Workload {
-  readonly events: number;
-  /** Every line, CRLF-terminated, in the order it is sent. */
-  readonly bytes: Uint8Array;
-  /** By sequence number: where the event's line starts in `bytes`, and its length with CRLF. */
-  readonly lineStart: Uint32Array;
-  readonly lineLength: Uint8Array;
-  /** Batch k holds sequence numbers batchFirst[k] … batchFirst[k + 1] − 1; one extra entry closes the last. */
-  readonly batchFirst: Int32Array;
-  /** Batch k ends at this offset of `bytes` (its noise lines included). */
-  readonly batchEnd: Int32Array;
-  /** By client: its user id, and the sequence numbers it must be sent, in order. */
-  readonly clientUsers: Int32Array;
-  readonly expected: Int32Array[];
-  readonly notifications: number;
+export interface Batch {
+  first: number;
+  last: number;
+  /** Every line of the batch, CRLF-terminated, in the order it is sent: the first `byteLength` bytes. */
+  bytes: Uint8Array;
+  byteLength: number;
+  /** By event (seq − first): where its line starts in `bytes`, and its length with CRLF. */
+  lineStart: Int32Array;
+  lineLength: Uint8Array;
+  /** By event: how many clients it notifies, or BROADCAST for every one. */
+  fanout: Int32Array;
+  /** The clients (indexes into clientUsers) each non-broadcast event notifies, event after event, in sequence order: the first `recipientCount`. */
+  recipients: Int32Array;
+  recipientCount: number;
+  /** Notifications the batch owes, broadcasts included. */
+  notifications: number;
 }
+
+/** Fan-out of an event that notifies every client. */
+export const BROADCAST = -1;
+/** How far back a repeated line may reach: a fixed constant, so a seed means the same run whatever the simulator keeps in memory. */
+export const REPEAT_REACH = 1 << 16;
 
 /** Lines of noise that are not events (see WorkloadOptions.noise). */
 const JUNK = ["junk", "|B", "-5|B", "x|P|1|2", "", "1e3|B", " 7|B"];
@@ -71,89 +76,174 @@ export function pickClients(rng: Prng, users: number, clients: number): Int32Arr
   return shared;
 }
 
-export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
-  const clientUsers = pickClients(rng, o.users, o.clients);
-  const clientOf = new Int32Array(o.users + 1).fill(-1);
-  for (const [client, user] of clientUsers.entries()) clientOf[user] = client;
-  const expected = Array.from(clientUsers, () => new Int32Builder());
-  let notifications = 0;
-  const notify = (user: number, seq: number): void => {
-    const client = clientOf[user];
-    if (client < 0) return;
-    expected[client].push(seq);
-    notifications++;
-  };
+/**
+ * A whole run, one batch at a time, in the order it is sent, so memory does
+ * not grow with the number of events: each event with its line and the
+ * clients it notifies, which a correct server must send them in sequence
+ * order. The same rng seed generates the same run.
+ */
+export class WorkloadGenerator {
+  readonly clientUsers: Int32Array;
+  /** Notifications generated so far, broadcasts included. */
+  notifications = 0;
+  private readonly clientOf: Int32Array;
+  private readonly stream: EventStream;
+  private readonly out: ByteBuilder;
+  private readonly lineStart: Int32Array;
+  private readonly lineLength: Uint8Array;
+  private readonly fanout: Int32Array;
+  private readonly recipients = new Int32Builder(1024);
+  /** The batch's sequence numbers in the order they are sent. */
+  private readonly order: Int32Array;
+  /** The last events' fields by seq & historyMask, so a repeat can re-encode its line. */
+  private readonly historyMask: number;
+  private readonly historyType: Uint8Array;
+  private readonly historyFrom: Int32Array;
+  private readonly historyTo: Int32Array;
 
-  const stream = new EventStream(rng, { users: o.users, mix: o.mix, degree: o.degree, skew: o.skew });
-  const out = new ByteBuilder(o.events * 20);
-  const lineStart = new Uint32Array(new SharedArrayBuffer((o.events + 1) * Uint32Array.BYTES_PER_ELEMENT));
-  const lineLength = new Uint8Array(new SharedArrayBuffer(o.events + 1));
-  const batches = Math.ceil(o.events / Math.max(1, o.maxBatch / 2)) + 2;
-  const batchFirst = new Int32Builder(batches);
-  const batchEnd = new Int32Builder(batches);
-  /** One batch's lines before shuffling, and the shuffled order. */
-  const scratch = new ByteBuilder(o.maxBatch * 40);
-  const order: number[] = [];
+  constructor(
+    private readonly rng: Prng,
+    private readonly o: WorkloadOptions,
+  ) {
+    this.clientUsers = pickClients(rng, o.users, o.clients);
+    this.clientOf = new Int32Array(o.users + 1).fill(-1);
+    this.clientUsers.forEach((user, client) => {
+      this.clientOf[user] = client;
+    });
+    this.stream = new EventStream(rng, { users: o.users, mix: o.mix, degree: o.degree, skew: o.skew });
+    this.order = new Int32Array(o.maxBatch);
+    this.out = new ByteBuilder(o.maxBatch * 48);
+    this.lineStart = new Int32Array(o.maxBatch);
+    this.lineLength = new Uint8Array(o.maxBatch);
+    this.fanout = new Int32Array(o.maxBatch);
+    const history = 2 ** Math.ceil(Math.log2(REPEAT_REACH + o.maxBatch));
+    this.historyMask = history - 1;
+    this.historyType = new Uint8Array(history);
+    this.historyFrom = new Int32Array(history);
+    this.historyTo = new Int32Array(history);
+  }
 
-  const event = (type?: EventType): void => {
+  get events(): number {
+    return this.o.events;
+  }
+
+  /** Every event has been generated. */
+  get done(): boolean {
+    return this.stream.seq === this.o.events;
+  }
+
+  /** The next batch (see Batch), or null once every event has been generated. */
+  next(): Batch | null {
+    const { stream, o } = this;
+    if (this.done) return null;
+    const first = stream.seq + 1;
+    this.recipients.length = 0;
+    const notificationsBefore = this.notifications;
+    if (first === 1) {
+      this.event("B", 0);
+    } else {
+      const size = Math.min(o.fixedBatches ? o.maxBatch : this.rng.range(1, o.maxBatch), o.events - stream.seq);
+      for (let k = 0; k < size; k++) this.event(undefined, k);
+    }
+    this.shuffle(first);
+    // Whole buffers and lengths: a subarray per batch costs more than generating a small one.
+    return {
+      first,
+      last: stream.seq,
+      bytes: this.out.buffer,
+      byteLength: this.out.length,
+      lineStart: this.lineStart,
+      lineLength: this.lineLength,
+      fanout: this.fanout,
+      recipients: this.recipients.buffer,
+      recipientCount: this.recipients.length,
+      notifications: this.notifications - notificationsBefore,
+    };
+  }
+
+  private event(type: EventType | undefined, k: number): void {
+    const stream = this.stream;
     stream.next(type);
     const seq = stream.seq;
-    const start = scratch.length;
-    scratch.decimal(seq);
-    scratch.byte(PIPE);
-    scratch.byte(CODES[stream.type]);
-    if (stream.type !== "B") {
-      scratch.byte(PIPE);
-      scratch.decimal(stream.from);
-    }
-    if (stream.type === "F" || stream.type === "U" || stream.type === "P") {
-      scratch.byte(PIPE);
-      scratch.decimal(stream.to);
-    }
-    scratch.byte(0x0d);
-    scratch.byte(0x0a);
-    // Where the line sits in `scratch` until `flush` moves it into the stream and records where it landed.
-    lineStart[seq] = start;
-    lineLength[seq] = scratch.length - start;
+    const at = seq & this.historyMask;
+    // The type letters are their own codes.
+    this.historyType[at] = stream.type.charCodeAt(0);
+    this.historyFrom[at] = stream.from;
+    this.historyTo[at] = stream.to;
+    const recipientsBefore = this.recipients.length;
     switch (stream.type) {
       case "F":
       case "P":
-        notify(stream.to, seq);
+        this.notify(stream.to);
         break;
-      case "S":
-        for (const follower of stream.followers(stream.from)) notify(follower, seq);
+      case "S": {
+        const followers = stream.followers(stream.from);
+        for (let i = 0; i < followers.length; i++) this.notify(followers[i] as number);
         break;
-      case "B":
-        for (const user of clientUsers) notify(user, seq);
-        break;
+      }
     }
-  };
+    if (stream.type === "B") {
+      this.fanout[k] = BROADCAST;
+      this.notifications += this.clientUsers.length;
+    } else {
+      this.fanout[k] = this.recipients.length - recipientsBefore;
+      this.notifications += this.fanout[k] as number;
+    }
+  }
 
-  /** Appends one generated batch to the stream, shuffled, with noise after some lines. */
-  const flush = (first: number): void => {
-    const last = stream.seq;
-    order.length = 0;
-    for (let seq = first; seq <= last; seq++) order.push(seq);
-    rng.shuffle(order);
-    const block = scratch.view();
-    for (let k = 0; k < order.length; k++) {
-      const seq = order[k] as number;
-      const from = lineStart[seq];
-      lineStart[seq] = out.length;
-      out.bytes(block, from, from + lineLength[seq]);
-      if (o.noise && rng.chance(o.noise)) noise(first, k);
+  private notify(user: number): void {
+    const client = this.clientOf[user] as number;
+    if (client >= 0) this.recipients.push(client);
+  }
+
+  /** Event `seq`'s line, from the history (it must be at most REPEAT_REACH + maxBatch back). */
+  private encode(into: ByteBuilder, seq: number): void {
+    const at = seq & this.historyMask;
+    const code = this.historyType[at] as number;
+    into.decimal(seq);
+    into.byte(PIPE);
+    into.byte(code);
+    if (code !== CODES.B) {
+      into.byte(PIPE);
+      into.decimal(this.historyFrom[at] as number);
     }
-    scratch.length = 0;
-    batchFirst.push(first);
-    batchEnd.push(out.length);
-  };
+    if (code === CODES.F || code === CODES.U || code === CODES.P) {
+      into.byte(PIPE);
+      into.decimal(this.historyTo[at] as number);
+    }
+    into.byte(0x0d);
+    into.byte(0x0a);
+  }
+
+  /** Lays the generated batch out shuffled (Fisher–Yates, as Prng.shuffle draws), with noise after some lines. */
+  private shuffle(first: number): void {
+    const { order, out, rng } = this;
+    const n = this.stream.seq - first + 1;
+    for (let k = 0; k < n; k++) order[k] = first + k;
+    for (let i = n - 1; i > 0; i--) {
+      const j = rng.int(i + 1);
+      const t = order[i] as number;
+      order[i] = order[j] as number;
+      order[j] = t;
+    }
+    out.length = 0;
+    const noise = this.o.noise ?? 0;
+    for (let k = 0; k < n; k++) {
+      const i = (order[k] as number) - first;
+      this.lineStart[i] = out.length;
+      this.encode(out, first + i);
+      this.lineLength[i] = out.length - (this.lineStart[i] as number);
+      if (noise > 0 && rng.chance(noise)) this.noise(first, k);
+    }
+  }
 
   /** Every event before `first` has arrived, so reusing such a number is a duplicate, never a placeholder. */
-  const noise = (first: number, sentInBatch: number): void => {
+  private noise(first: number, sentInBatch: number): void {
+    const { rng, out } = this;
     switch (rng.int(4)) {
       case 0: {
-        const seq = first > 1 && rng.chance(0.5) ? rng.range(1, first - 1) : (order[rng.int(sentInBatch + 1)] as number);
-        out.bytes(out.view(), lineStart[seq], lineStart[seq] + lineLength[seq]);
+        const seq = first > 1 && rng.chance(0.5) ? rng.range(Math.max(1, first - REPEAT_REACH), first - 1) : (this.order[rng.int(sentInBatch + 1)] as number);
+        this.encode(out, seq);
         return;
       }
       case 1:
@@ -165,27 +255,5 @@ export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
       default:
         out.ascii(`${first}|B|${"9".repeat(OVERSIZED_PADDING)}\r\n`);
     }
-  };
-
-  event("B");
-  flush(1);
-  while (stream.seq < o.events) {
-    const first = stream.seq + 1;
-    const size = Math.min(o.fixedBatches ? o.maxBatch : rng.range(1, o.maxBatch), o.events - stream.seq);
-    for (let k = 0; k < size; k++) event();
-    flush(first);
   }
-  batchFirst.push(o.events + 1);
-
-  return {
-    events: o.events,
-    bytes: out.finish(),
-    lineStart,
-    lineLength,
-    batchFirst: batchFirst.finish(),
-    batchEnd: batchEnd.finish(),
-    clientUsers,
-    expected: expected.map((list) => list.finish()),
-    notifications,
-  };
 }

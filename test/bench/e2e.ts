@@ -30,7 +30,13 @@ const RUNS: Record<string, string[]> = {
   ci: ["--totalEvents", "200000", "--noise", "0.05"],
   /** Not a simulator run of its own: see cluster.ts. */
   cluster: [],
+  "soak-10m": ["--totalEvents", "10000000"],
+  "soak-100m": ["--totalEvents", "100000000"],
 };
+/** Runs that stand for several, compared at the end. */
+const GROUPS: Record<string, string[]> = { soak: ["soak-10m", "soak-100m"] };
+/** How far the soak's peak RSS may move between 10M and 100M events and still count as flat. */
+const FLAT = 0.1;
 const ALL = ["default", "1m", "scale", "latency"];
 
 const PAIRED = "latency-paired";
@@ -38,7 +44,7 @@ const PAIRED = "latency-paired";
 const USAGE = `Usage: bun run bench:e2e [--binary FILE] [run ...]
   Builds dist/follower-maze (or uses --binary FILE), starts it on free ports and drives each run
   with its own \`follower-maze simulate\`, which verifies every notification.
-  Runs: ${Object.keys(RUNS).join(", ")} (default: ${ALL.join(" ")}).
+  Runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS)].join(", ")} (default: ${ALL.join(" ")}; soak = soak-10m then soak-100m).
   ${PAIRED} [--rounds 5] [--rate 20000] [--totalEvents N] [--against FILE ...]: follower-maze and
   a compiled thread-per-client baseline (built with rustc when run), one after the other, round after round.
 `;
@@ -68,10 +74,12 @@ if (args.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
-const chosen = pickRuns("bench:e2e", positionals, { ...RUNS, [PAIRED]: true }, ALL);
+const chosen = pickRuns("bench:e2e", positionals, { ...RUNS, ...GROUPS, [PAIRED]: true }, ALL).flatMap((name) => GROUPS[name] ?? [name]);
 const binary = builtBinary(args.binary);
 
 let failed = 0;
+/** By run: the server's and the simulator's peak RSS in MiB. */
+const peaks = new Map<string, { server: number; simulator: number }>();
 for (const name of chosen) {
   if (name === "cluster") {
     failed += await clusterBenchmark(binary);
@@ -96,8 +104,10 @@ for (const name of chosen) {
     for (const line of verdict) console.log(`  ${line}`);
     if (run.stderr.trim() !== "") console.log(`  simulator stderr: ${run.stderr.trim()}`);
     console.log(
-      `  server peak RSS ${usage.peakRssMiB.toFixed(1)} MiB (at end ${usage.rssMiB.toFixed(1)} MiB), server CPU ${usage.cpuSeconds.toFixed(2)} s, simulator CPU ${run.cpuSeconds.toFixed(2)} s`,
+      `  server peak RSS ${usage.peakRssMiB.toFixed(1)} MiB (at end ${usage.rssMiB.toFixed(1)} MiB), server CPU ${usage.cpuSeconds.toFixed(2)} s; ` +
+        `simulator peak RSS ${run.peakRssMiB.toFixed(1)} MiB, simulator CPU ${run.cpuSeconds.toFixed(2)} s`,
     );
+    peaks.set(name, { server: usage.peakRssMiB, simulator: run.peakRssMiB });
     if (run.code !== 0) {
       failed++;
       console.log(`  FAILED (simulate exit ${run.code}); server log tail:\n${server.stderr().split("\n").slice(-10).join("\n")}`);
@@ -105,6 +115,17 @@ for (const name of chosen) {
   } finally {
     clearInterval(sampler);
     await server.stop();
+  }
+}
+const [short, long] = [peaks.get("soak-10m"), peaks.get("soak-100m")];
+if (short !== undefined && long !== undefined) {
+  for (const who of ["server", "simulator"] as const) {
+    const change = long[who] / short[who] - 1;
+    const flat = Math.abs(change) <= FLAT;
+    console.log(
+      `soak: ${who} peak RSS ${short[who].toFixed(1)} MiB at 10M events, ${long[who].toFixed(1)} MiB at 100M (${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)}%): ${flat ? "flat" : "NOT flat"} within ±${FLAT * 100}%`,
+    );
+    if (!flat) failed++;
   }
 }
 process.exit(failed > 0 ? 1 : 0);

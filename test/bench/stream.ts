@@ -4,7 +4,7 @@
  */
 import type { EventMix } from "../../src/simulate/event-stream.ts";
 import { Prng } from "../../src/simulate/prng.ts";
-import { generateWorkload } from "../../src/simulate/workload.ts";
+import { generateWorkload } from "../support/workload.ts";
 
 const MIX: EventMix = { F: 22, U: 18, P: 30, S: 28, B: 2 };
 

@@ -70,6 +70,8 @@ export interface CommandRun {
   stderr: string;
   /** User plus system CPU time of the process. */
   cpuSeconds: number;
+  /** Its peak resident memory. */
+  peakRssMiB: number;
 }
 
 /**
@@ -89,7 +91,7 @@ export async function runCommand(binary: string | undefined, args: string[], env
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   const usage = child.resourceUsage();
   const cpuSeconds = usage ? Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6 : 0;
-  return { code, stdout, stderr, cpuSeconds };
+  return { code, stdout, stderr, cpuSeconds, peakRssMiB: usage ? usage.maxRSS / 2 ** 20 : 0 };
 }
 
 /** Runs `follower-maze simulate` against the given ports. */

@@ -1,4 +1,4 @@
-import type { Socket, TCPSocketListener } from "bun";
+import type { Server, ServerWebSocket, Socket, TCPSocketListener } from "bun";
 import { HOST } from "./net-harness.ts";
 
 /**
@@ -11,20 +11,36 @@ export type Fault = "none" | "no-reordering" | "drop-one" | "extra-line" | "bare
 /** The notification (counted over all clients from 1) that the fault hits. */
 const FAULTY_NOTIFICATION = 50;
 
+export interface ToyOptions {
+  /** TCP client ports, all serving the same users (default 1). */
+  clientPorts?: number;
+  /** Also serve clients over WebSocket on a port of its own: first message `<userId>`, then one message per notification. */
+  webSocket?: boolean;
+}
+
 /**
  * A tiny Follower Maze server written the obvious way (strings, `split`, a
- * Map of Sets, a Map as the reorder buffer), with one fault injected.
+ * Map of Sets, a Map as the reorder buffer), with one fault injected (on
+ * TCP clients; WebSocket clients are always served correctly).
  */
 export class ToyServer {
   private readonly followers = new Map<number, Set<number>>();
   private readonly clients = new Map<number, Set<Socket<Pending>>>();
+  /** WebSocket clients get one text message per line, without CRLF. */
+  private readonly wsClients = new Map<number, Set<ServerWebSocket<{ user: number }>>>();
   private readonly waiting = new Map<number, string>();
   private next = 1;
   private sent = 0;
   private readonly events: TCPSocketListener<Pending>;
-  private readonly users: TCPSocketListener<Pending>;
+  private readonly users: TCPSocketListener<Pending>[];
+  private readonly ws: Server<{ user: number }> | null;
+  /** By TCP client port: the clients that registered there. */
+  readonly registeredAt: number[];
 
-  constructor(private readonly fault: Fault) {
+  constructor(
+    private readonly fault: Fault,
+    options: ToyOptions = {},
+  ) {
     const handlers = (onLine: (socket: Socket<Pending>, line: string) => void) => ({
       open(socket: Socket<Pending>) {
         socket.data = { input: "", output: "", user: -1 };
@@ -40,16 +56,37 @@ export class ToyServer {
       },
     });
     this.events = Bun.listen<Pending>({ hostname: HOST, port: 0, socket: handlers((_, line) => this.event(line)) });
-    this.users = Bun.listen<Pending>({
-      hostname: HOST,
-      port: 0,
-      socket: handlers((socket, line) => {
-        if (socket.data.user >= 0) return;
-        socket.data.user = Number(line);
-        const set = this.clients.get(socket.data.user) ?? new Set();
-        this.clients.set(socket.data.user, set.add(socket));
+    const ports = options.clientPorts ?? 1;
+    this.registeredAt = Array(ports).fill(0);
+    this.users = Array.from({ length: ports }, (_, at) =>
+      Bun.listen<Pending>({
+        hostname: HOST,
+        port: 0,
+        socket: handlers((socket, line) => {
+          if (socket.data.user >= 0) return;
+          socket.data.user = Number(line);
+          this.registeredAt[at]++;
+          this.clients.set(socket.data.user, (this.clients.get(socket.data.user) ?? new Set()).add(socket));
+        }),
       }),
-    });
+    );
+    this.ws = !options.webSocket
+      ? null
+      : Bun.serve<{ user: number }>({
+          hostname: HOST,
+          port: 0,
+          fetch: (request, server) => (server.upgrade(request, { data: { user: -1 } }) ? undefined : new Response("WebSocket only", { status: 400 })),
+          websocket: {
+            message: (ws, message) => {
+              if (ws.data.user >= 0) return;
+              ws.data.user = Number(message);
+              this.wsClients.set(ws.data.user, (this.wsClients.get(ws.data.user) ?? new Set()).add(ws));
+            },
+            close: (ws) => {
+              this.wsClients.get(ws.data.user)?.delete(ws);
+            },
+          },
+        });
   }
 
   get eventPort(): number {
@@ -57,12 +94,22 @@ export class ToyServer {
   }
 
   get clientPort(): number {
-    return this.users.port;
+    return (this.users[0] as TCPSocketListener<Pending>).port;
+  }
+
+  get clientPorts(): number[] {
+    return this.users.map((listener) => listener.port);
+  }
+
+  get wsPort(): number {
+    if (this.ws === null) throw new Error("this toy server was started without WebSocket");
+    return this.ws.port as number;
   }
 
   stop(): void {
     this.events.stop(true);
-    this.users.stop(true);
+    for (const listener of this.users) listener.stop(true);
+    this.ws?.stop(true);
   }
 
   private event(line: string): void {
@@ -81,7 +128,7 @@ export class ToyServer {
 
   private apply(line: string): void {
     const [, type, from, to] = line.split("|");
-    const everyone = [...this.clients.keys()];
+    const everyone = [...new Set([...this.clients.keys(), ...this.wsClients.keys()])];
     switch (type) {
       case "F": {
         const set = this.followers.get(Number(to)) ?? new Set();
@@ -106,6 +153,7 @@ export class ToyServer {
 
   private notify(users: number[], line: string): void {
     for (const user of users) {
+      for (const ws of this.wsClients.get(user) ?? []) ws.send(line);
       for (const socket of this.clients.get(user) ?? []) {
         const hit = ++this.sent === FAULTY_NOTIFICATION;
         if (this.fault === "go-silent" && this.sent >= FAULTY_NOTIFICATION) continue;
