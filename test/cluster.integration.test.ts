@@ -337,7 +337,7 @@ describe("cluster: bad configuration is one line and the documented exit status"
     [
       ["edge", "--redis", "redis://127.0.0.1:1", "--event-port", "9"],
       2,
-      /--event-port does not apply to follower-maze edge \(it is a flag of serve and sequencer\)/,
+      /--event-port does not apply to follower-maze edge \(it is a flag of serve, sequencer and simulate\)/,
     ],
     [["sequencer", "--redis", "redis://127.0.0.1:1", "--client-secret", "0123456789abcdef"], 2, /--client-secret does not apply to follower-maze sequencer/],
   ])(

@@ -23,12 +23,14 @@ function alive(pid: number): boolean {
 describe("processes started by tests", () => {
   let leftBehind = 0;
 
-  test("a test that leaves a process running...", () => {
+  test("a test that leaves a process running...", async () => {
     const child = spawnTracked(["sleep", "60"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     leftBehind = child.pid;
     expect(alive(leftBehind)).toBe(true);
     expect(stillRunning()).toContainEqual(`${leftBehind} sleep 60`);
-    expect(liveChildren()).toContainEqual(expect.stringMatching(new RegExp(`^${leftBehind} .*sleep 60$`)));
+    // Until the child has exec'd, /proc shows an empty or inherited command line.
+    const listed = new RegExp(`^${leftBehind} .*sleep 60$`);
+    await waitFor(() => liveChildren().some((line) => listed.test(line)), `sleep ${leftBehind} to show in /proc`);
   });
 
   test("...has it killed when it ends", () => {
@@ -40,7 +42,8 @@ describe("processes started by tests", () => {
   test("liveChildren sees a child that did not go through spawnTracked", async () => {
     const child = Bun.spawn(["sleep", "60"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try {
-      expect(liveChildren()).toContainEqual(expect.stringMatching(new RegExp(`^${child.pid} sleep 60$`)));
+      const listed = new RegExp(`^${child.pid} sleep 60$`);
+      await waitFor(() => liveChildren().some((line) => listed.test(line)), `sleep ${child.pid} to show in /proc`);
     } finally {
       child.kill("SIGKILL");
       await child.exited;

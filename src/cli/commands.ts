@@ -149,7 +149,10 @@ function misplacedFlag(name: string, flags: FlagTable, args: string[]): void {
     const flag = /^--([a-z][a-z-]*)(?:=|$)/.exec(arg)?.[1];
     if (flag === undefined || takes(flags, flag) || flag === "help" || flag === "version") continue;
     const owners = Object.keys(COMMANDS).filter((other) => other !== name && takes((COMMANDS[other] as Command<FlagTable>).flags, flag));
-    if (owners.length > 0) throw new UsageError(`--${flag} does not apply to follower-maze ${name} (it is a flag of ${owners.join(" and ")})`);
+    if (owners.length > 0)
+      throw new UsageError(
+        `--${flag} does not apply to follower-maze ${name} (it is a flag of ${owners.length > 1 ? `${owners.slice(0, -1).join(", ")} and ${owners.at(-1)}` : owners[0]})`,
+      );
   }
 }
 
