@@ -24,6 +24,7 @@ import { ReferenceModel } from "./support/reference-model.ts";
 import { metricsUrl } from "./support/scrape.ts";
 import { selfSignedCertificate } from "./support/self-signed.ts";
 import { runCommand } from "./support/server-process.ts";
+import { WsUserClient } from "./support/ws-client.ts";
 
 afterEach(stopClusterProcesses);
 afterAll(stopRedisServers);
@@ -127,6 +128,54 @@ describe("cluster: sequencer + edges", () => {
       const after = events(2_501, 3_000);
       await send(sequencer.eventPort, after);
       await expectDelivered(clients, expected(before, after));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "--ws-port: WebSocket clients of an edge get what its TCP clients of the same users get; a rebuild closes the port and reopens it, slots freed",
+    async () => {
+      const redis = await RedisServer.start();
+      const sequencer = await startSequencer(redis.url);
+      // Room for one TCP and one WebSocket connection per user, so a slot not given back by the rebuild would refuse a client.
+      const edge = await startEdge(redis.url, ["--ws-port", "0", "--max-clients", String(2 * USERS)]);
+      expect(edge.process.stderr()).toMatch(/edge listening: clients on 127\.0\.0\.1:\d+, websocket clients on ws:\/\/127\.0\.0\.1:\d+, metrics on/);
+      const wsPort = edge.wsPort as number;
+      const connectWs = (prefix: string) =>
+        Promise.all(Array.from({ length: USERS }, (_, i) => WsUserClient.connect(wsPort, `${i + 1}`, { label: `${prefix}ws user ${i + 1}` })));
+      const tcp = await connectUsers(edge);
+      const ws = await connectWs("");
+      await waitForClients(edge.metricsPort, 2 * USERS);
+      const all = events(1, 2_000);
+      await send(sequencer.eventPort, all);
+      const streams = expected([], all);
+      await expectDelivered(tcp, streams);
+      await waitFor(
+        () => ws.every((client, i) => client.asStream.length >= (streams[i] as string).length),
+        "every WebSocket client to receive its stream",
+        SLOW_MS,
+      );
+      for (const [i, client] of ws.entries()) {
+        expect(client.asStream).toBe((tcp[i] as UserClient).received);
+        expect(client.binaryMessages).toBe(0);
+      }
+
+      expect(await runRedis(redis, ["FLUSHALL"])).toContain("OK");
+      await waitFor(() => ws.every((client) => client.closeCode !== null) && tcp.every((client) => client.closed), "the edge to drop every client", SLOW_MS);
+      const again = await sequencerListening(sequencer.process, 1);
+      await edge.process.waitFor(/clients welcome again on port \d+ and \d+ \(WebSocket\)/, SLOW_MS);
+      const freshTcp = await connectUsers(edge, "again ");
+      const fresh = await connectWs("again ");
+      await waitForClients(edge.metricsPort, 2 * USERS);
+      const next = events(1, 300);
+      await send(again.eventPort, next);
+      await expectDelivered(freshTcp, expected([], next));
+      await waitFor(
+        () => fresh.every((client, i) => client.asStream === (freshTcp[i] as UserClient).received),
+        "the reconnected WebSocket clients to match",
+        SLOW_MS,
+      );
+      expect(await metric(edge.metricsPort, "follower_maze_clients_refused_total")).toBe(0);
     },
     TEST_TIMEOUT_MS,
   );
@@ -340,6 +389,7 @@ describe("cluster: bad configuration is one line and the documented exit status"
       /--event-port does not apply to follower-maze edge \(it is a flag of serve, sequencer and simulate\)/,
     ],
     [["sequencer", "--redis", "redis://127.0.0.1:1", "--client-secret", "0123456789abcdef"], 2, /--client-secret does not apply to follower-maze sequencer/],
+    [["edge", "--redis", "redis://127.0.0.1:1", "--client-port", "5555", "--ws-port", "5555"], 2, /--ws-port: port 5555 is already given to --client-port/],
   ])(
     "%j exits %d",
     async (args, code, message) => {

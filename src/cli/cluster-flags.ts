@@ -80,6 +80,7 @@ export const EDGE_FLAGS = {
   ...CLUSTER_FLAGS,
   ...pick(
     "client-port",
+    "ws-port",
     "metrics-port",
     "host",
     "tls-cert",

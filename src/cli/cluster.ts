@@ -165,6 +165,7 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
         keys: clusterKeys(options.stream),
         host,
         clientPort: base.clientPort,
+        wsPort: base.wsPort,
         metricsPort: base.metricsPort,
         clientTls: base.clientTls,
         clientSecret: base.clientSecret,
@@ -178,10 +179,11 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
       commands,
       tail,
       log,
-      (clientPort, metricsPort) =>
+      (clientPort, wsPort, metricsPort) =>
         log.announce(
           "info",
-          `follower-maze ${VERSION} edge listening: clients on ${formatAddress(host, clientPort)}${base.clientTls === null ? "" : " (TLS)"}${metricsText(metricsPort)}`,
+          `follower-maze ${VERSION} edge listening: clients on ${formatAddress(host, clientPort)}${base.clientTls === null ? "" : " (TLS)"}` +
+            `${wsPort === null ? "" : `, websocket clients on ${base.clientTls === null ? "ws" : "wss"}://${formatAddress(host, wsPort)}`}${metricsText(metricsPort)}`,
         ),
     );
   } catch (error) {

@@ -1,10 +1,11 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
 import type { Logger } from "../log/logger.ts";
 import { type EdgeStats, NO_SERVER_STATS, renderEdgeMetrics } from "../metrics/cluster-metrics.ts";
-import { type ClientConnection, ClientCounters, ClientGateway } from "../net/client-gateway.ts";
+import { type ClientConnection, ClientCounters, ClientGateway, type ClientGatewayOptions } from "../net/client-gateway.ts";
 import { ClientSlots } from "../net/client-slots.ts";
 import { SYSTEM_TIMERS } from "../net/handshake.ts";
 import { MetricsEndpoint } from "../net/metrics-endpoint.ts";
+import { WsGateway } from "../net/ws-gateway.ts";
 import { FanOut } from "../routing/fan-out.ts";
 import { clientLog, reportFailure } from "../server/operator-log.ts";
 import type { ServerConfig } from "../server/server.ts";
@@ -17,7 +18,7 @@ import { streamTop } from "./stream-reader.ts";
 export interface EdgeConfig
   extends Pick<
     ServerConfig,
-    "host" | "clientPort" | "metricsPort" | "clientTls" | "clientSecret" | "maxClients" | "maxLineBytes" | "handshakeTimeoutMs" | "maxClientBuffer"
+    "host" | "clientPort" | "wsPort" | "metricsPort" | "clientTls" | "clientSecret" | "maxClients" | "maxLineBytes" | "handshakeTimeoutMs" | "maxClientBuffer"
   > {
   keys: ClusterKeys;
   /** Entries per XRANGE page and XREAD. */
@@ -30,21 +31,25 @@ const NO_BYTES = new Uint8Array(0);
 
 /**
  * `follower-maze edge`: a fan-out fed from the stream instead of an event
- * port. The client port opens once the feed has caught up; a rebuild (new
- * epoch, or a gap in the stream) closes it with every client on it, starts a
- * fresh fan-out, and opens it again on the same port once caught up, so
- * clients reconnect and start fresh exactly as after a server restart.
+ * port. The client ports (TCP, and WebSocket with --ws-port) open once the
+ * feed has caught up; a rebuild (new epoch, or a gap in the stream) closes
+ * them with every client on them, starts a fresh fan-out, and opens them
+ * again on the same ports once caught up, so clients reconnect and start
+ * fresh exactly as after a server restart.
  */
 export class Edge implements EdgeFeedTarget {
   readonly feed: EdgeFeed;
   private fanOut: FanOut<ClientConnection> | null = null;
   private gateway: ClientGateway | null = null;
-  /** --max-clients across every gateway this edge opens (each rebuild opens a new one). */
+  /** Opened and closed with `gateway`, sharing its counters. */
+  private ws: WsGateway | null = null;
+  /** --max-clients across every gateway this edge opens, TCP and WebSocket (each rebuild opens new ones). */
   private readonly slots: ClientSlots;
   /** Counters of the gateways closed by rebuilds. */
   private readonly retired = new ClientCounters();
   private readonly retiredFanOut = { notifications: 0, sentBytes: 0 };
   private port: number;
+  private wsPort: number | null;
   private announced = false;
   private isReady = false;
   private why = "catching up with the stream";
@@ -56,10 +61,11 @@ export class Edge implements EdgeFeedTarget {
     private readonly commands: RedisLink,
     private readonly tailLink: RedisLink,
     private readonly log: Logger,
-    /** Called once, when the client port first opens. */
-    private readonly listening: (clientPort: number, metricsPort: number | null) => void,
+    /** Called once, when the client ports first open. */
+    private readonly listening: (clientPort: number, wsPort: number | null, metricsPort: number | null) => void,
   ) {
     this.port = config.clientPort;
+    this.wsPort = config.wsPort;
     this.slots = new ClientSlots(config.maxClients);
     this.feed = new EdgeFeed(
       commands,
@@ -132,26 +138,35 @@ export class Edge implements EdgeFeedTarget {
     if (fanOut === null) return;
     if (this.gateway === null) {
       const config = this.config;
-      this.gateway = new ClientGateway(
-        {
-          host: config.host,
-          port: this.port,
-          maxLineBytes: config.maxLineBytes,
-          handshakeTimeoutMs: config.handshakeTimeoutMs,
-          tls: config.clientTls,
-          tokens: config.clientSecret === null ? null : new ClientTokens(config.clientSecret),
-          slots: this.slots,
-          timers: SYSTEM_TIMERS,
-        },
-        fanOut,
-        clientLog(this.log),
-      );
-      this.port = this.gateway.port;
+      const options: ClientGatewayOptions = {
+        host: config.host,
+        port: this.port,
+        maxLineBytes: config.maxLineBytes,
+        handshakeTimeoutMs: config.handshakeTimeoutMs,
+        tls: config.clientTls,
+        tokens: config.clientSecret === null ? null : new ClientTokens(config.clientSecret),
+        slots: this.slots,
+        timers: SYSTEM_TIMERS,
+      };
+      const hooks = clientLog(this.log);
+      const gateway = new ClientGateway(options, fanOut, hooks);
+      this.gateway = gateway;
+      this.port = gateway.port;
+      if (this.wsPort !== null) {
+        // A failure here leaves `gateway` to stop(), as a failure of the feed does.
+        this.ws = new WsGateway({ ...options, port: this.wsPort }, fanOut, {
+          counters: gateway.counters,
+          hooks,
+          settled: () => gateway.checkFlushed(),
+        });
+        this.wsPort = this.ws.port;
+      }
       if (!this.announced) {
         this.announced = true;
-        this.listening(this.port, this.metricsPort);
+        this.listening(this.port, this.wsPort, this.metricsPort);
       } else {
-        this.log.info(`caught up at ${this.feed.stats.applied}: clients welcome again on port ${this.port}`);
+        const ws = this.wsPort === null ? "" : ` and ${this.wsPort} (WebSocket)`;
+        this.log.info(`caught up at ${this.feed.stats.applied}: clients welcome again on port ${this.port}${ws}`);
       }
     }
     if (!this.isReady) this.log.debug(`following the stream from ${this.feed.stats.applied}`);
@@ -172,9 +187,12 @@ export class Edge implements EdgeFeedTarget {
     let flushed = true;
     if (gateway !== null) {
       gateway.stopAccepting();
+      this.ws?.stopAccepting();
       this.fanOut?.flush();
+      // Over both ports: the WebSocket port tells the gateway when its clients drain or leave.
       flushed = await gateway.flushed(deadlineMs);
       gateway.closeAll();
+      this.ws?.closeAll();
     }
     this.endpoint?.stop();
     return flushed;
@@ -217,13 +235,15 @@ export class Edge implements EdgeFeedTarget {
     };
   }
 
-  /** Closes the client port and every client on it, keeping its counters. */
+  /** Closes the client ports and every client on them, keeping their counters. */
   private retire(): void {
     const gateway = this.gateway;
     if (gateway !== null) {
       for (const key of Object.keys(this.retired) as (keyof ClientCounters)[]) this.retired[key] += gateway.counters[key];
       gateway.closeAll();
+      this.ws?.closeAll();
       this.gateway = null;
+      this.ws = null;
     }
     if (this.fanOut !== null) {
       this.retiredFanOut.notifications += this.fanOut.notifications;

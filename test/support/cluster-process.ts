@@ -104,6 +104,8 @@ export interface SequencerProcess {
 export interface EdgeProcess {
   process: ClusterProcess;
   clientPort: number;
+  /** With --ws-port. */
+  wsPort: number | null;
   metricsPort: number | null;
 }
 
@@ -134,7 +136,13 @@ export async function sequencerListening(child: ClusterProcess, after = 0): Prom
 export async function startEdge(redisUrl: string, extra: string[] = [], env: Record<string, string> = {}): Promise<EdgeProcess & { metricsPort: number }> {
   const child = ClusterProcess.spawn(["edge", "--redis", redisUrl, "--client-port", "0", "--metrics-port", "0", ...extra], env);
   const line = (await child.waitFor(/edge listening: clients on [^\n]*/))[0];
-  return { process: child, clientPort: Number(PORT.exec(line.split("clients on ")[1] as string)?.[1]), metricsPort: metricsPortIn(line) as number };
+  const ws = /websocket clients on wss?:\/\/\S+:(\d+)/.exec(line);
+  return {
+    process: child,
+    clientPort: Number(PORT.exec(line.split("clients on ")[1] as string)?.[1]),
+    wsPort: ws ? Number(ws[1]) : null,
+    metricsPort: metricsPortIn(line) as number,
+  };
 }
 
 /** Waits until the server behind `metricsPort` has `count` clients past their handshake: from then on they get every event. */
