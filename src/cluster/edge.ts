@@ -1,6 +1,7 @@
 import { ClientTokens } from "../auth/client-tokens.ts";
 import type { Logger } from "../log/logger.ts";
-import { type EdgeStats, NO_SERVER_STATS, renderEdgeMetrics } from "../metrics/cluster-metrics.ts";
+import { type EdgeStats, renderEdgeMetrics } from "../metrics/cluster-metrics.ts";
+import { NO_SERVER_STATS } from "../metrics/server-stats.ts";
 import { type ClientConnection, ClientCounters, ClientGateway, type ClientGatewayOptions } from "../net/client-gateway.ts";
 import { ClientSlots } from "../net/client-slots.ts";
 import { SYSTEM_TIMERS } from "../net/handshake.ts";

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { parseSamples } from "../../test/support/scrape.ts";
-import { type EdgeStats, NO_SERVER_STATS, renderEdgeMetrics, renderSequencerMetrics, type SequencerStats } from "./cluster-metrics.ts";
+import { type EdgeStats, renderEdgeMetrics, renderSequencerMetrics, type SequencerStats } from "./cluster-metrics.ts";
 import { Histogram } from "./histogram.ts";
 import { DELIVERY_LATENCY } from "./server-metrics.ts";
+import { NO_SERVER_STATS } from "./server-stats.ts";
 
 const SEQUENCER: SequencerStats = {
   ...NO_SERVER_STATS,

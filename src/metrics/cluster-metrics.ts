@@ -3,36 +3,6 @@ import type { Histogram } from "./histogram.ts";
 import { SERVER_METRICS } from "./server-metrics.ts";
 import type { ServerStats } from "./server-stats.ts";
 
-/** `serve`'s counters, all zero: a role starts from it and fills in the stage it runs, so dashboards built for serve read a cluster's processes too. */
-export const NO_SERVER_STATS: Readonly<ServerStats> = {
-  linesRead: 0,
-  eventsApplied: 0,
-  pending: 0,
-  nextSeq: 0,
-  notifications: 0,
-  sentBytes: 0,
-  malformed: 0,
-  oversized: 0,
-  duplicates: 0,
-  skipped: 0,
-  truncated: 0,
-  eventSources: 0,
-  sourcesPaused: false,
-  clients: 0,
-  users: 0,
-  clientConnections: 0,
-  closedDisconnects: 0,
-  slowDisconnects: 0,
-  floodDisconnects: 0,
-  badHandshakes: 0,
-  badTokens: 0,
-  handshakeTimeouts: 0,
-  clientsRefused: 0,
-  sourcesRejected: 0,
-  tlsFailures: 0,
-  queuedBytes: 0,
-};
-
 /** A sequencer's counters: the event-port half of `serve`'s, plus the stream's. */
 export interface SequencerStats extends ServerStats {
   role: "sequencer";
