@@ -6,12 +6,12 @@ import { Sequencer } from "../cluster/sequencer.ts";
 import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
-import { formatAddress } from "../net/listen.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
 import { envName, type FlagValues, type Invocation } from "./flags.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
+import { listenerText, metricsText, webSocketText } from "./startup-line.ts";
 
 export type SequencerOptions = FlagValues<typeof SEQUENCER_FLAGS>;
 export type EdgeOptions = FlagValues<typeof EDGE_FLAGS>;
@@ -87,7 +87,6 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
     return startFailure(log, error);
   }
   const host = options.host;
-  const metricsText = (port: number | null) => (port === null ? "" : `, metrics on http://${formatAddress(host, port)}`);
   let sequencer: Sequencer;
   try {
     sequencer = new Sequencer(
@@ -112,7 +111,7 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
       (eventPort, metricsPort) =>
         log.announce(
           "info",
-          `follower-maze ${VERSION} sequencer listening: events on ${formatAddress(host, eventPort)}${base.eventTls === null ? "" : " (TLS)"}${metricsText(metricsPort)}`,
+          `follower-maze ${VERSION} sequencer listening: events on ${listenerText(host, eventPort, base.eventTls !== null)}${metricsText(host, metricsPort)}`,
         ),
     );
   } catch (error) {
@@ -130,7 +129,10 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
     },
     exited,
   );
-  log.announce("info", `follower-maze ${VERSION} sequencer started: Redis ${target.redacted}, stream ${options.stream}${metricsText(sequencer.metricsPort)}`);
+  log.announce(
+    "info",
+    `follower-maze ${VERSION} sequencer started: Redis ${target.redacted}, stream ${options.stream}${metricsText(host, sequencer.metricsPort)}`,
+  );
   reportEvery(base.statsIntervalMs, log, () => clusterStatsLine(sequencer.stats()));
   sequencer.run().then(
     () => {},
@@ -157,7 +159,6 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
     return startFailure(log, error);
   }
   const host = options.host;
-  const metricsText = (port: number | null) => (port === null ? "" : `, metrics on http://${formatAddress(host, port)}`);
   let edge: Edge;
   try {
     edge = new Edge(
@@ -182,8 +183,8 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
       (clientPort, wsPort, metricsPort) =>
         log.announce(
           "info",
-          `follower-maze ${VERSION} edge listening: clients on ${formatAddress(host, clientPort)}${base.clientTls === null ? "" : " (TLS)"}` +
-            `${wsPort === null ? "" : `, websocket clients on ${base.clientTls === null ? "ws" : "wss"}://${formatAddress(host, wsPort)}`}${metricsText(metricsPort)}`,
+          `follower-maze ${VERSION} edge listening: clients on ${listenerText(host, clientPort, base.clientTls !== null)}` +
+            `${webSocketText(host, wsPort, base.clientTls !== null)}${metricsText(host, metricsPort)}`,
         ),
     );
   } catch (error) {
@@ -208,7 +209,7 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
   );
   log.announce(
     "info",
-    `follower-maze ${VERSION} edge started: catching up from Redis ${target.redacted}, stream ${options.stream}${metricsText(edge.metricsPort)}`,
+    `follower-maze ${VERSION} edge started: catching up from Redis ${target.redacted}, stream ${options.stream}${metricsText(host, edge.metricsPort)}`,
   );
   reportEvery(base.statsIntervalMs, log, () => clusterStatsLine(edge.stats()));
   edge.feed.run().then(

@@ -1,13 +1,13 @@
 import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
-import { formatAddress } from "../net/listen.ts";
 import { Server } from "../server/server.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { Invocation } from "./flags.ts";
 import { whenProcessExits } from "./process-watch.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
+import { listenerText, metricsText, webSocketText } from "./startup-line.ts";
 
 /**
  * Runs the server until SIGINT, SIGTERM or SIGHUP (or until the --parent-pid
@@ -59,14 +59,12 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
   // Always printed, whatever the log level: scripts and tests read the ports from it.
   // Only once the signal handlers are in place, so a SIGTERM sent as soon as this
   // line is seen gets a graceful shutdown rather than the default, fatal action.
-  const where = (port: number, tls: boolean) => `${formatAddress(options.host, port)}${tls ? " (TLS)" : ""}`;
-  const ws =
-    server.wsPort === null ? "" : `, websocket clients on ${server.config.clientTls === null ? "ws" : "wss"}://${formatAddress(options.host, server.wsPort)}`;
-  const metrics = server.metricsPort === null ? "" : `, metrics on http://${formatAddress(options.host, server.metricsPort)}`;
+  const host = options.host;
+  const clientTls = server.config.clientTls !== null;
   log.announce(
     "info",
-    `follower-maze ${VERSION} listening: events on ${where(server.eventPort, server.config.eventTls !== null)}, ` +
-      `clients on ${where(server.clientPort, server.config.clientTls !== null)}${ws}${metrics}`,
+    `follower-maze ${VERSION} listening: events on ${listenerText(host, server.eventPort, server.config.eventTls !== null)}, ` +
+      `clients on ${listenerText(host, server.clientPort, clientTls)}${webSocketText(host, server.wsPort, clientTls)}${metricsText(host, server.metricsPort)}`,
   );
   return stopped.promise;
 }
