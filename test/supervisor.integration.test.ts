@@ -10,7 +10,7 @@ import type { Subprocess } from "bun";
 import { processExists } from "../src/cli/process-watch.ts";
 import { crlf, EventSource, paddedPrivate, UserClient, waitFor } from "./support/net-harness.ts";
 import { liveChildren, spawnTracked } from "./support/processes.ts";
-import { childEnv, type ServerProcess, startServer } from "./support/server-process.ts";
+import { childEnv, runCommand, type ServerProcess, startServer } from "./support/server-process.ts";
 
 setDefaultTimeout(20_000);
 
@@ -90,6 +90,14 @@ describe("--parent-pid", () => {
     expect(await server.exited).toBe(0);
     expect(server.stderr()).toContain(`parent process ${parent.pid} exited: shutting down, flushing queued notifications`);
     expect(server.stderr()).toMatch(/stopped\. events in 0/);
+  });
+
+  test("a process that is not running is a usage error (exit 2), before anything listens", async () => {
+    const gone = spawnTracked(["true"]);
+    await gone.exited;
+    const run = await runCommand(undefined, ["--event-port", "0", "--client-port", "0", "--parent-pid", String(gone.pid)]);
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(`follower-maze: --parent-pid: no process ${gone.pid} is running (see follower-maze --help)`);
   });
 
   test("a parent that exits while the server shuts down does not cut the shutdown short", async () => {

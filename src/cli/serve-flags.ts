@@ -1,6 +1,6 @@
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import type { Flag } from "./flags.ts";
-import { bytes, delimiter, file, host, integer, milliseconds, oneOf, port, portOrOff, secret, sequenceNumber, setOf } from "./values.ts";
+import { bytes, delimiter, file, host, integer, milliseconds, oneOf, port, portOrOff, runningProcessId, secret, sequenceNumber, setOf } from "./values.ts";
 
 const MiB = 1024 * 1024;
 
@@ -116,7 +116,7 @@ export const SERVE_FLAGS = {
     value: "PID",
     help: "shut down as on SIGTERM once process PID has exited (npm start passes npm's)",
     default: null,
-    parse: integer(1, 2 ** 31 - 1, "a process id"),
+    parse: runningProcessId,
     shownDefault: "none",
   } as Flag<number | null>,
   "stats-interval": {

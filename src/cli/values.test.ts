@@ -1,7 +1,24 @@
 import { describe, expect, test } from "bun:test";
+import { spawnTracked } from "../../test/support/processes.ts";
 import { thrownMessage } from "../../test/support/thrown.ts";
 import { InvalidValueError } from "../errors.ts";
-import { bytes, delimiter, file, fraction, host, integer, oneOf, port, portOrOff, secret, sequenceNumber, setOf, userId, weights } from "./values.ts";
+import {
+  bytes,
+  delimiter,
+  file,
+  fraction,
+  host,
+  integer,
+  oneOf,
+  port,
+  portOrOff,
+  runningProcessId,
+  secret,
+  sequenceNumber,
+  setOf,
+  userId,
+  weights,
+} from "./values.ts";
 
 const problem = (parse: (raw: string) => unknown, raw: string): string => thrownMessage(() => parse(raw), InvalidValueError);
 
@@ -28,6 +45,14 @@ describe("value parsers", () => {
     expect(sequenceNumber("9007199254740991")).toBe(Number.MAX_SAFE_INTEGER);
     expect(problem(sequenceNumber, "9007199254740992")).toContain("from 1 to 9007199254740991");
     expect(problem(sequenceNumber, "0")).toContain("from 1");
+  });
+
+  test("runningProcessId: a process id that is running now", async () => {
+    expect(runningProcessId(String(process.pid))).toBe(process.pid);
+    const child = spawnTracked(["true"]);
+    await child.exited;
+    expect(problem(runningProcessId, String(child.pid))).toBe(`no process ${child.pid} is running`);
+    for (const raw of ["0", "-1", "pid"]) expect(problem(runningProcessId, raw)).toContain("expected a process id");
   });
 
   test("bytes take binary units, case-insensitively", () => {

@@ -1,5 +1,6 @@
 import { InvalidValueError } from "../errors.ts";
 import { MAX_SEQ, MAX_USER_ID } from "../protocol/ascii.ts";
+import { processExists } from "./process-watch.ts";
 
 /**
  * Parsers for flag and environment values. Each returns the value or throws
@@ -23,6 +24,14 @@ export const portOrOff: ValueParser<number | null> = (raw) => (raw === "off" ? n
 export const milliseconds = (min: number): ValueParser<number> => integer(min, 2 ** 31 - 1, "milliseconds");
 export const sequenceNumber = integer(1, MAX_SEQ, "a sequence number");
 export const userId = integer(0, MAX_USER_ID, "a user id");
+
+const processId = integer(1, 2 ** 31 - 1, "a process id");
+/** A process that is running now: watching one that has already gone would shut the server down a second after it started. */
+export const runningProcessId: ValueParser<number> = (raw) => {
+  const pid = processId(raw);
+  if (!processExists(pid)) throw new InvalidValueError(`no process ${pid} is running`);
+  return pid;
+};
 
 const UNITS: Record<string, number> = {
   "": 1,
