@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { grownCapacity, resized } from "./typed-arrays.ts";
+import { copyBytes, grownCapacity, resized } from "./typed-arrays.ts";
 
 describe("resized", () => {
   test("keeps the type and the elements, zero beyond them", () => {
@@ -39,5 +39,15 @@ describe("grownCapacity", () => {
 
   test("starts at the minimum, even from empty", () => {
     expect([grownCapacity(0, 1), grownCapacity(0, 20), grownCapacity(0, 3, 4), grownCapacity(0, 1, 0)]).toEqual([16, 32, 4, 1]);
+  });
+});
+
+describe("copyBytes", () => {
+  test.each([0, 1, 63, 64, 65, 1000])("copies exactly a %p-byte range, by loop or by set, and returns its end", (length) => {
+    const src = Uint8Array.from({ length: length + 10 }, (_, i) => (i * 7 + 1) % 256);
+    const dst = new Uint8Array(length + 6).fill(0xee);
+    expect(copyBytes(src, 5, 5 + length, dst, 3)).toBe(3 + length);
+    expect(dst.subarray(3, 3 + length)).toEqual(src.subarray(5, 5 + length));
+    expect([...dst.subarray(0, 3), ...dst.subarray(3 + length)]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee, 0xee]);
   });
 });

@@ -26,3 +26,11 @@ export function grownCapacity(current: number, needed: number, minimum = 16): nu
   while (capacity < needed) capacity *= 2;
   return capacity;
 }
+
+/** Copies `src[from, to)` into `dst` at `at` and returns where the copy ends in `dst`. */
+export function copyBytes(src: Uint8Array, from: number, to: number, dst: Uint8Array, at: number): number {
+  const length = to - from;
+  if (length < LOOP_COPY) for (let i = 0; i < length; i++) dst[at + i] = src[from + i];
+  else dst.set(src.subarray(from, to), at);
+  return at + length;
+}

@@ -6,9 +6,14 @@ import type { Outbox } from "./outbox.ts";
 
 const encoder = new TextEncoder();
 
-function send(outbox: Outbox, line: string): void {
+function send(directory: ClientDirectory<FakeWriter>, outboxes: Outbox<FakeWriter>[], line: string): void {
   const buf = encoder.encode(line);
-  outbox.append(buf, 0, buf.length);
+  directory.queue(outboxes, directory.store(buf, 0, buf.length), buf.length);
+}
+
+function broadcast(directory: ClientDirectory<FakeWriter>, line: string): number {
+  const buf = encoder.encode(line);
+  return directory.broadcast(buf, 0, buf.length);
 }
 
 /** Every outbox's recorded positions point back at it, and the lists hold exactly `expected`. */
@@ -114,9 +119,8 @@ describe("ClientDirectory", () => {
     const a = directory.add(1, new FakeWriter());
     const b = directory.add(2, new FakeWriter());
     const idle = directory.add(3, new FakeWriter());
-    send(a, "1|B");
-    send(b, "1|B");
-    send(a, "2|P|2|1");
+    send(directory, [a, b], "1|F|3|1");
+    send(directory, [a], "2|P|2|1");
     expect(directory.dirty).toEqual([a, b]);
     // Counted as each outbox flushes.
     expect(directory.queuedBytes).toBe(0);
@@ -126,20 +130,20 @@ describe("ClientDirectory", () => {
     expect(directory.dirty).toEqual([]);
     expect([a.dirty, b.dirty]).toEqual([false, false]);
     expect(a.writer.writes).toBe(1);
-    expect(a.writer.lines()).toEqual(["1|B", "2|P|2|1"]);
-    expect(b.writer.lines()).toEqual(["1|B"]);
+    expect(a.writer.lines()).toEqual(["1|F|3|1", "2|P|2|1"]);
+    expect(b.writer.lines()).toEqual(["1|F|3|1"]);
     expect(idle.writer.writes).toBe(0);
     expect(directory.queuedBytes).toBe(0);
-    expect(directory.sentBytes).toBe(5 + 5 + 9);
+    expect(directory.sentBytes).toBe(9 + 9 + 9);
     // A second flush with nothing new writes nothing.
     directory.flush(() => drops.push("unexpected"));
     expect(a.writer.writes).toBe(1);
-    send(b, "3|B");
+    send(directory, [b], "3|P|1|2");
     expect(directory.dirty).toEqual([b]);
     directory.flush(() => drops.push("unexpected"));
-    expect(b.writer.lines()).toEqual(["1|B", "3|B"]);
+    expect(b.writer.lines()).toEqual(["1|F|3|1", "3|P|1|2"]);
     expect(drops).toEqual([]);
-    expect(directory.sentBytes).toBe(5 + 5 + 9 + 5);
+    expect(directory.sentBytes).toBe(9 + 9 + 9 + 9);
   });
 
   test("flush hands overflowed and closed connections to drop, after the walk, and only once", () => {
@@ -149,10 +153,9 @@ describe("ClientDirectory", () => {
     const gone = directory.add(3, new FakeWriter("gone"));
     const late = directory.add(4, new FakeWriter("late"));
     gone.writer.closed = true;
-    send(slow, "1|B"); // 5 bytes
-    send(slow, "2|B"); // 10 > 8: overflow
-    for (const outbox of [ok, gone, late]) send(outbox, "1|B");
-    expect(slow.overflowed).toBe(true);
+    slow.writer.capacity = 0;
+    broadcast(directory, "1|B"); // 5 bytes
+    broadcast(directory, "2|B"); // 10 > 8: overflow
     const drops: [string, boolean][] = [];
     directory.flush((outbox, overflowed) => {
       drops.push([outbox.writer.name, overflowed]);
@@ -163,15 +166,16 @@ describe("ClientDirectory", () => {
       ["slow", true],
       ["gone", false],
     ]);
-    expect(ok.writer.lines()).toEqual(["1|B"]);
-    expect(late.writer.lines()).toEqual(["1|B"]);
+    expect(slow.overflowed).toBe(true);
+    expect(ok.writer.lines()).toEqual(["1|B", "2|B"]);
+    expect(late.writer.lines()).toEqual(["1|B", "2|B"]);
     // The overflowed client never got a byte.
-    expect(slow.writer.writes).toBe(0);
+    expect(slow.writer.text()).toBe("");
     expect(directory.all).toEqual([ok, late]);
     expect(directory.users).toBe(2);
     // Dropped connections are not reported again.
-    send(slow, "3|B");
-    send(gone, "3|B");
+    send(directory, [slow, gone], "3|P|1|2");
+    broadcast(directory, "4|B");
     directory.flush((outbox) => drops.push([outbox.writer.name, outbox.overflowed]));
     expect(drops).toHaveLength(2);
   });
@@ -180,16 +184,16 @@ describe("ClientDirectory", () => {
     const directory = new ClientDirectory<FakeWriter>(1024);
     const a = directory.add(1, new FakeWriter());
     const b = directory.add(1, new FakeWriter());
-    send(a, "1|B");
-    send(b, "1|B");
+    send(directory, [a, b], "1|P|2|1");
+    broadcast(directory, "2|B");
     directory.remove(a);
     expect(a.overflowed).toBe(true);
-    send(a, "2|B");
+    send(directory, [a], "3|P|2|1");
     const drops: Outbox<FakeWriter>[] = [];
     directory.flush((outbox) => drops.push(outbox));
     expect(drops).toEqual([]);
     expect(a.writer.writes).toBe(0);
-    expect(b.writer.lines()).toEqual(["1|B"]);
+    expect(b.writer.lines()).toEqual(["1|P|2|1", "2|B"]);
     expect(directory.queuedBytes).toBe(0);
   });
 
@@ -197,13 +201,54 @@ describe("ClientDirectory", () => {
     const directory = new ClientDirectory<FakeWriter>(1024);
     const a = directory.add(1, new FakeWriter());
     a.writer.limits = [2];
-    send(a, "1|B");
+    broadcast(directory, "1|B");
     directory.flush(() => {});
     expect(directory.queuedBytes).toBe(3);
-    send(a, "2|B");
+    broadcast(directory, "2|B");
     directory.flush(() => {});
     expect(a.writer.writes).toBe(1);
     expect(a.drained()).toBe(true);
     expect(a.writer.lines()).toEqual(["1|B", "2|B"]);
+  });
+
+  test("a broadcast reaches every connection, each with one write, whether or not it had lines of its own", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const a = directory.add(1, new FakeWriter());
+    const b = directory.add(2, new FakeWriter());
+    expect(broadcast(directory, "1|B")).toBe(2);
+    send(directory, [b], "2|P|1|2");
+    expect(broadcast(directory, "3|B")).toBe(2);
+    directory.flush(() => {});
+    expect([a.writer.writes, b.writer.writes]).toEqual([1, 1]);
+    expect(a.writer.lines()).toEqual(["1|B", "3|B"]);
+    expect(b.writer.lines()).toEqual(["1|B", "2|P|1|2", "3|B"]);
+    expect([a.notifications, b.notifications]).toEqual([2, 3]);
+    expect(directory.sentBytes).toBe(10 + 19);
+    // The batch is reset: the next cycle starts from nothing.
+    send(directory, [a], "4|P|2|1");
+    directory.flush(() => {});
+    expect(a.writer.lines()).toEqual(["1|B", "3|B", "4|P|2|1"]);
+    expect(b.writer.writes).toBe(1);
+  });
+
+  test("a broadcast with nobody connected queues nothing", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    expect(broadcast(directory, "1|B")).toBe(0);
+    expect(directory.batch.broadcasts).toBe(0);
+    const late = directory.add(1, new FakeWriter());
+    directory.flush(() => {});
+    expect(late.writer.writes).toBe(0);
+  });
+
+  test("lines stored for connections that take none of them are still let go at the flush", () => {
+    const directory = new ClientDirectory<FakeWriter>(8);
+    const gone = directory.add(1, new FakeWriter());
+    directory.remove(gone);
+    send(directory, [gone], "1|P|2|1");
+    directory.flush(() => {});
+    const fresh = directory.add(2, new FakeWriter());
+    send(directory, [fresh], "2|P|1|2");
+    directory.flush(() => {});
+    expect(fresh.writer.lines()).toEqual(["2|P|1|2"]);
   });
 });

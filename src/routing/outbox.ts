@@ -1,5 +1,5 @@
-import { grownCapacity } from "../collections/typed-arrays.ts";
-import { CR, LF } from "../protocol/ascii.ts";
+import { copyBytes, grownCapacity } from "../collections/typed-arrays.ts";
+import type { ReadBatch } from "./read-batch.ts";
 
 /** The part of a socket an outbox needs; Bun's TCP socket has exactly this `write`. */
 export interface ByteWriter {
@@ -10,8 +10,7 @@ export interface ByteWriter {
 /**
  * What the outboxes of one directory share: the list of those to flush, a
  * tally of the bytes their sockets took, and a running total of the bytes
- * still queued (exact after every flush; appends are counted when flushed,
- * so the per-notification path stays a copy).
+ * still queued (exact after every flush and drain).
  */
 export interface OutboxGroup {
   readonly dirty: Outbox[];
@@ -20,25 +19,27 @@ export interface OutboxGroup {
 }
 
 const EMPTY = new Uint8Array(0);
-const INITIAL_BYTES = 4096;
-/** After a full flush, buffers grown past this are let go so idle clients stay cheap. */
-const KEEP_BYTES = 64 * 1024;
-/** Below this length a byte loop beats allocating a subarray view for `set`. */
-export const LOOP_COPY_BYTES = 64;
+const INITIAL_BACKLOG = 4096;
 
 /**
- * One client connection's queued notifications: appended during a read of the
- * event stream, written with one `write` per read, with the unsent tail kept
- * for `drain`. The queue is bounded; the append that would pass the bound
- * marks the outbox overflowed and drops everything after it, so a client that
- * stops reading costs a bounded amount of memory and work before it is cut off.
+ * One client connection's share of the fan-out. During a read cycle its
+ * notifications live in the cycle's {@link ReadBatch} (broadcasts once for
+ * everyone, its other lines as a chain of entries there); at the flush they
+ * go out with one `write`. Only what the socket does not take is copied
+ * into a buffer of the connection's own, the backlog, resent on `drain`
+ * and let go once it is all sent: a connection whose socket keeps up holds
+ * no buffer. The backlog is bounded; the flush that would pass the bound
+ * marks the outbox overflowed, so a client that stops reading costs a
+ * bounded amount of memory and work before it is cut off.
  */
 export class Outbox<W extends ByteWriter = ByteWriter> {
-  private buf: Uint8Array = EMPTY;
+  private backlog: Uint8Array = EMPTY;
   private head = 0;
   private tail = 0;
-  /** Waiting for the socket's drain before writing again. */
-  private blocked = false;
+  /** This cycle's entries in the batch (first and last of the chain, -1 for none) and their bytes. */
+  private first = -1;
+  private last = -1;
+  private ownBytes = 0;
   /** Listed in the directory's dirty list for the next flush; only {@link flush} clears it. */
   private listed = false;
   /** This outbox's share of the group's queued-bytes total. */
@@ -47,7 +48,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
   /** Positions in ClientDirectory's lists, for O(1) removal; -1 when not listed. */
   allPosition = -1;
   userPosition = -1;
-  /** Notifications queued here since the connection opened: one bump per append, read only by /clients. */
+  /** Notifications queued here since the connection opened, read only by /clients: its own lines as queued, broadcasts as flushed. */
   notifications = 0;
 
   constructor(
@@ -59,7 +60,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     private readonly group: OutboxGroup,
   ) {}
 
-  /** Bytes queued but not yet taken by the socket. */
+  /** Bytes the socket has not taken yet, waiting for its drain. */
   get queuedBytes(): number {
     return this.tail - this.head;
   }
@@ -73,56 +74,67 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     return this.counted;
   }
 
-  /**
-   * Queues `src[start, start + length)` followed by CRLF, copied byte by byte:
-   * for lines under {@link LOOP_COPY_BYTES}; longer ones go through
-   * {@link appendView} with one view shared by every recipient.
-   */
-  append(src: Uint8Array, start: number, length: number): void {
+  /** Queues the line stored in `batch` at `line` (`bytes` with its CRLF), after the broadcasts queued so far. */
+  queue(batch: ReadBatch, line: number, bytes: number): void {
     if (this.overflowed) return;
-    let tail = this.tail;
-    if (tail + length + 2 > this.buf.length) {
-      tail = this.makeRoom(length + 2);
-      if (tail < 0) return;
+    const entry = batch.entry(line, bytes, this.last);
+    if (this.first < 0) {
+      this.first = entry;
+      this.markDirty();
     }
-    const buf = this.buf;
-    for (let i = 0; i < length; i++) buf[tail + i] = src[start + i];
-    this.terminate(tail + length);
-  }
-
-  /** Queues all of `line` followed by CRLF. */
-  appendView(line: Uint8Array): void {
-    if (this.overflowed) return;
-    const length = line.length;
-    let tail = this.tail;
-    if (tail + length + 2 > this.buf.length) {
-      tail = this.makeRoom(length + 2);
-      if (tail < 0) return;
-    }
-    this.buf.set(line, tail);
-    this.terminate(tail + length);
+    this.last = entry;
+    this.ownBytes += bytes;
+    this.notifications++;
   }
 
   /**
-   * Writes what is queued, unless an earlier write is still waiting for drain.
-   * Returns false when the socket is closed.
+   * Sends this cycle's share of `batch` with one write (behind the backlog,
+   * if there is one, without writing). Returns false when the socket is
+   * closed or the backlog would pass its bound.
    */
-  flush(): boolean {
+  flush(batch: ReadBatch): boolean {
     this.listed = false;
+    const first = this.first;
+    const bytes = batch.broadcastLength + this.ownBytes;
+    this.first = this.last = -1;
+    this.ownBytes = 0;
     if (this.overflowed) return false;
-    if (this.blocked || this.head === this.tail) {
+    this.notifications += batch.broadcasts;
+    if (bytes === 0) return true;
+    if (this.tail > this.head) {
+      const at = this.room(bytes);
+      if (at < 0) return false;
+      this.tail = first < 0 ? copyBytes(batch.broadcastBytes, 0, bytes, this.backlog, at) : batch.gather(first, this.backlog, at);
       this.recount();
       return true;
     }
-    const written = this.writer.write(this.buf, this.head, this.tail - this.head);
+    let data = batch.broadcastBytes;
+    if (first >= 0) {
+      data = batch.scratch(bytes);
+      batch.gather(first, data, 0);
+    }
+    const written = this.writer.write(data, 0, bytes);
+    if (written < 0) return false;
+    this.group.sentBytes += written;
+    if (written === bytes) return true;
+    const at = this.room(bytes - written);
+    if (at < 0) return false;
+    this.tail = copyBytes(data, written, bytes, this.backlog, at);
+    this.recount();
+    return true;
+  }
+
+  /** The socket can take more: resend the backlog. Returns false when the socket is closed. */
+  drained(): boolean {
+    if (this.overflowed) return false;
+    if (this.tail === this.head) return true;
+    const written = this.writer.write(this.backlog, this.head, this.tail - this.head);
     if (written < 0) return false;
     this.group.sentBytes += written;
     this.head += written;
-    if (this.head < this.tail) {
-      this.blocked = true;
-    } else {
+    if (this.head === this.tail) {
+      this.backlog = EMPTY;
       this.head = this.tail = 0;
-      if (this.buf.length > KEEP_BYTES) this.buf = EMPTY;
     }
     this.recount();
     return true;
@@ -133,21 +145,8 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     this.group.queuedBytes -= this.counted;
     this.counted = 0;
     this.overflowed = true;
-  }
-
-  /** The socket can take more: resend the tail. Returns false when the socket is closed. */
-  drained(): boolean {
-    this.blocked = false;
-    return this.flush();
-  }
-
-  private terminate(end: number): void {
-    const buf = this.buf;
-    buf[end] = CR;
-    buf[end + 1] = LF;
-    this.tail = end + 2;
-    this.notifications++;
-    this.markDirty();
+    this.backlog = EMPTY;
+    this.head = this.tail = 0;
   }
 
   private recount(): void {
@@ -163,26 +162,25 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     this.group.dirty.push(this);
   }
 
-  /** Makes room for `extra` more bytes and returns the new tail, or -1 when over the bound. */
-  private makeRoom(extra: number): number {
+  /** Makes room for `extra` more backlog bytes and returns where they go, or -1 (overflowed) when over the bound. */
+  private room(extra: number): number {
     const queued = this.tail - this.head;
     if (queued + extra > this.limit) {
       this.overflowed = true;
+      this.backlog = EMPTY;
       this.head = this.tail = 0;
-      this.buf = EMPTY;
       this.recount();
-      // Listed so the flush that follows this read sees the overflow and disconnects.
-      this.markDirty();
       return -1;
     }
-    const capacity = Math.min(grownCapacity(this.buf.length, queued + extra, INITIAL_BYTES), this.limit);
-    if (capacity > this.buf.length) {
-      // Not resized(): the queued bytes move to the front as they are copied, which saves a second pass.
+    if (this.tail + extra <= this.backlog.length) return this.tail;
+    const capacity = Math.min(grownCapacity(this.backlog.length, queued + extra, INITIAL_BACKLOG), this.limit);
+    if (capacity > this.backlog.length) {
+      // The queued bytes move to the front as they are copied, which saves a second pass.
       const next = new Uint8Array(capacity);
-      next.set(this.buf.subarray(this.head, this.tail));
-      this.buf = next;
+      copyBytes(this.backlog, this.head, this.tail, next, 0);
+      this.backlog = next;
     } else {
-      this.buf.copyWithin(0, this.head, this.tail);
+      this.backlog.copyWithin(0, this.head, this.tail);
     }
     this.head = 0;
     this.tail = queued;

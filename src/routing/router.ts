@@ -2,7 +2,7 @@ import type { FollowerTable } from "../graph/follower-table.ts";
 import type { UserIndex } from "../graph/user-index.ts";
 import { BROADCAST, FOLLOW, PRIVATE, STATUS, UNFOLLOW } from "../protocol/event-kind.ts";
 import type { ClientDirectory } from "./client-directory.ts";
-import { LOOP_COPY_BYTES, type Outbox } from "./outbox.ts";
+import type { Outbox } from "./outbox.ts";
 
 /**
  * Applies one in-order event to the follower graph and queues its line for
@@ -11,9 +11,6 @@ import { LOOP_COPY_BYTES, type Outbox } from "./outbox.ts";
 export class Router {
   /** Notifications queued (one per receiving connection). */
   notifications = 0;
-  private view: Uint8Array = new Uint8Array(0);
-  private viewLine: Uint8Array | null = null;
-  private viewStart = 0;
 
   constructor(
     protected readonly users: UserIndex,
@@ -41,7 +38,7 @@ export class Router {
         return;
       }
       case BROADCAST:
-        this.send(this.clients.all, line, start, length);
+        this.notifications += this.clients.broadcast(line, start, length);
         return;
       case PRIVATE: {
         const user = this.users.lookup(to);
@@ -54,7 +51,16 @@ export class Router {
         const followers = this.graph.followers(user);
         const count = this.graph.followerCount(user);
         const clients = this.clients;
-        for (let i = 0; i < count; i++) this.send(clients.connectionsOf(followers[i]), line, start, length);
+        // Stored once, on meeting the first follower who is connected.
+        let at = -1;
+        for (let i = 0; i < count; i++) {
+          const outboxes = clients.connectionsOf(followers[i]);
+          const n = outboxes.length;
+          if (n === 0) continue;
+          if (at < 0) at = clients.store(line, start, length);
+          clients.queue(outboxes, at, length);
+          this.notifications += n;
+        }
         return;
       }
     }
@@ -63,22 +69,8 @@ export class Router {
   private send(outboxes: Outbox[], line: Uint8Array, start: number, length: number): void {
     const n = outboxes.length;
     if (n === 0) return;
-    if (length < LOOP_COPY_BYTES) {
-      for (let i = 0; i < n; i++) outboxes[i].append(line, start, length);
-    } else {
-      const view = this.viewOf(line, start, length);
-      for (let i = 0; i < n; i++) outboxes[i].appendView(view);
-    }
+    const clients = this.clients;
+    clients.queue(outboxes, clients.store(line, start, length), length);
     this.notifications += n;
-  }
-
-  /** One view per long line, however many followers' lists it is sent to. */
-  private viewOf(line: Uint8Array, start: number, length: number): Uint8Array {
-    if (line !== this.viewLine || start !== this.viewStart || length !== this.view.length) {
-      this.view = line.subarray(start, start + length);
-      this.viewLine = line;
-      this.viewStart = start;
-    }
-    return this.view;
   }
 }
