@@ -66,7 +66,8 @@ export class ClientConnection implements LineSink, ClientTransport, ClientEntry 
   userId = -1;
   readonly transport = "tcp";
   readonly since = Date.now();
-  readonly framer: LineFramer;
+  /** Reads the handshake line; let go once the connection is open, since it only receives from then on. */
+  private framer: LineFramer | null;
   readonly handshake: Handshake;
   /** Bytes received since the handshake, all ignored. */
   private ignored = 0;
@@ -99,11 +100,17 @@ export class ClientConnection implements LineSink, ClientTransport, ClientEntry 
     this.gateway.cutOff(this, "slow", limit);
   }
 
+  /** Through its handshake: from now on it only receives. */
+  opened(): void {
+    this.handshake.open();
+    this.framer = null;
+  }
+
   /** A read from the client. Only its first line counts; after it, a bounded amount is read and ignored. */
   received(chunk: Uint8Array): void {
     const stage = this.handshake.stage;
     if (stage === "first line") {
-      this.framer.push(chunk);
+      this.framer?.push(chunk);
     } else if (stage === "open") {
       this.ignored += chunk.length;
       if (this.ignored > MAX_IGNORED_BYTES) this.gateway.cutOff(this, "flooding", MAX_IGNORED_BYTES);
@@ -208,7 +215,7 @@ export class ClientGateway {
   }
 
   admit(connection: ClientConnection, userId: number): void {
-    connection.handshake.open();
+    connection.opened();
     connection.userId = userId;
     connection.outbox = this.registry.connect(userId, connection);
     this.hooks.joined(userId, connection.remote);

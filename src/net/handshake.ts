@@ -52,14 +52,21 @@ export class Handshake {
   /** Through: the connection may be used. */
   open(): void {
     this.current = "open";
-    this.timers.clearTimeout(this.timer);
+    this.stopTimer();
   }
 
   /** Turned away or gone. Returns the stage it ended at, which is "closed" when it had already ended. */
   close(): Stage {
     const stage = this.current;
     this.current = "closed";
-    this.timers.clearTimeout(this.timer);
+    this.stopTimer();
     return stage;
+  }
+
+  /** Cleared and let go: a connection lives long after its handshake, and the timer holds its callback and what that closes over. */
+  private stopTimer(): void {
+    if (this.timer === undefined) return;
+    this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

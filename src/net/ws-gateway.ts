@@ -243,6 +243,8 @@ export class WsGateway {
       return;
     }
     this.options.timers.clearTimeout(client.timer);
+    // Let go with it: the timer holds its callback, and the callback the client.
+    client.timer = undefined;
     client.stage = "open";
     client.userId = verdict.userId;
     client.outbox = this.registry.connect(verdict.userId, client);
