@@ -19,6 +19,12 @@ export interface RedisServerOptions {
    * client certificates asked for. The URL is then rediss://.
    */
   tls?: SelfSigned;
+  /**
+   * With `tls`, Redis's own default `tls-auth-clients yes`: a client without a
+   * certificate gets an alert once its handshake is done, and that alert is
+   * what readiness waits for.
+   */
+  clientCertificates?: boolean;
   /** More `--name value` settings, e.g. a small stream-node-max-entries so that `XTRIM ~` trims at once. */
   settings?: string[];
 }
@@ -159,11 +165,14 @@ export class RedisServer {
       "--tls-ca-cert-file",
       cert,
       "--tls-auth-clients",
-      "no",
+      this.options.clientCertificates ? "yes" : "no",
     ];
   }
 
-  /** Ready means a PING gets an answer (or, with a password, the NOAUTH refusal), not just an open port. */
+  /**
+   * Ready means a PING gets an answer (or, with a password, the NOAUTH
+   * refusal; wanting client certificates, the alert), not just an open port.
+   */
   private async waitUntilReady(child: Subprocess): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
@@ -177,7 +186,9 @@ export class RedisServer {
   private async answersPing(): Promise<boolean> {
     try {
       const reply = Promise.withResolvers<boolean>();
+      let handshaken = false;
       const ping = (s: { write(data: string): number }) => {
+        handshaken = true;
         s.write("PING\r\n");
       };
       const socket = await Bun.connect({
@@ -196,7 +207,8 @@ export class RedisServer {
             s.end();
           },
           close: () => reply.resolve(false),
-          error: () => reply.resolve(false),
+          // Wanting a certificate, Redis answers the PING with an alert.
+          error: () => reply.resolve(handshaken && this.options.clientCertificates === true),
         },
       });
       const timer = setTimeout(() => {
