@@ -2,9 +2,10 @@
  * Cluster mode over real processes and a real redis-server: a sequencer,
  * edges, clients and sources on ephemeral ports. Every fault of README
  * "Running a cluster" (failure modes) is provoked here and its outcome
- * checked byte for byte against the reference model.
+ * checked byte for byte against the reference model; README "Running a
+ * cluster" (TLS to Redis) is checked against a redis-server serving TLS.
  */
-import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,7 +23,7 @@ import { crlf, EventSource, expectStream, paddedPrivate, UserClient, waitFor } f
 import { RedisServer, stopRedisServers } from "./support/redis-server.ts";
 import { ReferenceModel } from "./support/reference-model.ts";
 import { metricsUrl } from "./support/scrape.ts";
-import { selfSignedCertificate } from "./support/self-signed.ts";
+import { certificateAuthority, type SelfSigned, selfSignedCertificate } from "./support/self-signed.ts";
 import { runCommand } from "./support/server-process.ts";
 import { WsUserClient } from "./support/ws-client.ts";
 
@@ -415,6 +416,122 @@ describe("cluster: bad configuration is one line and the documented exit status"
       expect(wrong.stderr.trim().split("\n")).toHaveLength(1);
       expect(wrong.stderr).toContain("authentication failed (wrong password)");
       expect(wrong.stderr).not.toContain("wrong one");
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe('cluster: TLS to Redis (README "Running a cluster": TLS to Redis)', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "fm-rediss-"));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  /** Writes `text` to a file of the test's directory; returns its path. */
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text);
+    return join(dir, name);
+  };
+
+  test.each([
+    [
+      "the private CA that signed its certificate",
+      (): [SelfSigned, string] => {
+        const authority = certificateAuthority();
+        return [authority.issue(), authority.cert];
+      },
+    ],
+    [
+      "its self-signed certificate itself",
+      (): [SelfSigned, string] => {
+        const self = selfSignedCertificate();
+        return [self, self.cert];
+      },
+    ],
+  ])(
+    "sequencer (--redis-ca) and edge (FOLLOWER_MAZE_REDIS_CA) on a rediss:// Redis, trusting %s, deliver every event as serve would",
+    async (_, make) => {
+      const [certificate, trusted] = make();
+      const redis = await RedisServer.start({ tls: certificate });
+      const ca = file(`ca-${redis.port}.pem`, trusted);
+      const sequencer = await startSequencer(redis.url, ["--redis-ca", ca]);
+      expect(sequencer.process.stderr()).toContain(`sequencer started: Redis rediss://127.0.0.1:${redis.port}/0, stream follower-maze`);
+      const edge = await startEdge(redis.url, [], { FOLLOWER_MAZE_REDIS_CA: ca });
+      const clients = await connectUsers(edge);
+      const all = events(1, 2_000);
+      await send(sequencer.eventPort, all);
+      await expectDelivered(clients, expected([], all));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "a certificate Redis presents that is not trusted stops either role at once: one line, exit 1",
+    async () => {
+      const redis = await RedisServer.start({ tls: certificateAuthority().issue() });
+      const where = `follower-maze: cannot use Redis at rediss://127.0.0.1:${redis.port}/0: Redis's TLS certificate`;
+      const runs = await Promise.all([
+        runCommand(undefined, ["sequencer", "--redis", redis.url, "--event-port", "0"], {}, 10_000),
+        runCommand(
+          undefined,
+          ["edge", "--redis", redis.url, "--client-port", "0"],
+          { FOLLOWER_MAZE_REDIS_CA: file("stranger.pem", certificateAuthority().cert) },
+          10_000,
+        ),
+      ]);
+      for (const run of runs) {
+        expect(run.code).toBe(1);
+        expect(run.stderr.trim().split("\n")).toHaveLength(1);
+      }
+      expect(runs[0]?.stderr.trim()).toMatch(
+        new RegExp(`^${RegExp.escape(where)} is not trusted \\(.+\\): for a private CA or a self-signed certificate, give it with --redis-ca$`),
+      );
+      expect(runs[1]?.stderr.trim()).toMatch(new RegExp(`^${RegExp.escape(where)} is not signed by a CA in --redis-ca \\(.+\\)$`));
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "without --redis-ca the CAs Bun trusts by default count, NODE_EXTRA_CA_CERTS included; --redis-ca replaces them",
+    async () => {
+      const authority = certificateAuthority();
+      const redis = await RedisServer.start({ tls: authority.issue() });
+      const extra = { NODE_EXTRA_CA_CERTS: file(`extra-${redis.port}.pem`, authority.cert) };
+      const sequencer = await startSequencer(redis.url, [], extra);
+      expect(sequencer.process.stderr()).toContain("sequencer listening");
+      const replaced = await runCommand(undefined, ["edge", "--redis", redis.url, "--redis-ca", file("other.pem", certificateAuthority().cert)], extra, 10_000);
+      expect(replaced.stderr).toContain("Redis's TLS certificate is not signed by a CA in --redis-ca");
+      expect(replaced.code).toBe(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "--redis-ca: a file it cannot read, or that holds no certificate, exits 1; with a redis:// URL it is a usage error, exit 2",
+    async () => {
+      const key = file("key.pem", selfSignedCertificate().key);
+      const cases: [string[], Record<string, string>, number, string][] = [
+        [
+          ["edge", "--redis", "rediss://127.0.0.1:1", "--redis-ca", join(dir, "missing.pem")],
+          {},
+          1,
+          `--redis-ca ${join(dir, "missing.pem")}: cannot read it (no such file)`,
+        ],
+        [["sequencer", "--redis", "rediss://127.0.0.1:1"], { FOLLOWER_MAZE_REDIS_CA: key }, 1, `--redis-ca ${key}: not a PEM certificate`],
+        [["sequencer", "--redis", "redis://127.0.0.1:1", "--redis-ca", key], {}, 2, "--redis-ca: is for TLS to Redis, which needs a rediss:// URL in --redis"],
+        [
+          ["edge", "--redis", "redis://127.0.0.1:1"],
+          { FOLLOWER_MAZE_REDIS_CA: key },
+          2,
+          "FOLLOWER_MAZE_REDIS_CA: is for TLS to Redis, which needs a rediss:// URL in --redis",
+        ],
+      ];
+      for (const [args, env, code, message] of cases) {
+        const run = await runCommand(undefined, args, env, 10_000);
+        expect(run.stderr.trim().split("\n")).toHaveLength(1);
+        expect(run.stderr).toStartWith(`follower-maze: ${message}`);
+        expect(run.code).toBe(code);
+      }
     },
     TEST_TIMEOUT_MS,
   );

@@ -30,6 +30,13 @@ describe("cluster flags", () => {
     expect(parseFlags(EDGE_FLAGS, [], {}).values).toMatchObject({ redis: null, stream: "follower-maze" });
   });
 
+  test("--redis-ca names a file, from the flag or FOLLOWER_MAZE_REDIS_CA; it is read later, once the URL is known to be rediss://", () => {
+    expect(parseFlags(SEQUENCER_FLAGS, ["--redis-ca", "ca.pem"], {}).values["redis-ca"]).toBe("ca.pem");
+    expect(parseFlags(EDGE_FLAGS, [], { FOLLOWER_MAZE_REDIS_CA: "/etc/redis/ca.pem" }).values["redis-ca"]).toBe("/etc/redis/ca.pem");
+    expect(parseFlags(EDGE_FLAGS, [], {}).values["redis-ca"]).toBeNull();
+    expect(problem(() => parseFlags(EDGE_FLAGS, ["--redis-ca", ""], {}))).toMatch(/^--redis-ca: expected a file name/);
+  });
+
   test("bad values name the flag and never show a password", () => {
     expect(problem(() => parseFlags(EDGE_FLAGS, ["--redis", "redis://:hunter2@h:99999"], {}))).toMatch(/^--redis: expected a port from 1 to 65535/);
     expect(problem(() => parseFlags(EDGE_FLAGS, ["--redis", "redis://:hunter2@h:99999"], {}))).not.toContain("hunter2");

@@ -2,7 +2,7 @@ import { parseRedisUrl } from "../cluster/redis-url.ts";
 import { InvalidValueError } from "../errors.ts";
 import type { Flag } from "./flags.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
-import { integer, secret } from "./values.ts";
+import { file, integer, secret } from "./values.ts";
 
 /**
  * Every existing flag that applies to a role keeps its meaning, help and
@@ -33,6 +33,13 @@ const CLUSTER_FLAGS = {
     help: "password for --redis, when the URL has none",
     default: null,
     parse: secret(1, 512),
+    shownDefault: "none",
+  } as Flag<string | null>,
+  "redis-ca": {
+    value: "FILE",
+    help: "for rediss://: trust only the CAs in this PEM file (a private CA, or Redis's self-signed certificate)",
+    default: null,
+    parse: file,
     shownDefault: "none",
   } as Flag<string | null>,
   stream: {

@@ -8,10 +8,11 @@ import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
-import { envName, type FlagValues, type Invocation } from "./flags.ts";
+import { envName, type FlagValues, type Invocation, type Origin } from "./flags.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
 import { listenerText, metricsText, webSocketText } from "./startup-line.ts";
+import { readCaFile } from "./tls-files.ts";
 
 export type SequencerOptions = FlagValues<typeof SEQUENCER_FLAGS>;
 export type EdgeOptions = FlagValues<typeof EDGE_FLAGS>;
@@ -28,9 +29,25 @@ const COMMAND_TIMEOUT_MS = 5_000;
 
 const SERVE_DEFAULTS = Object.fromEntries(Object.entries(SERVE_FLAGS).map(([name, flag]) => [name, flag.default])) as ServeOptions;
 
-function redisTarget(options: { redis: string | null; "redis-password": string | null }, role: string): RedisTarget {
+type RedisFlags = { redis: string | null; "redis-password": string | null; "redis-ca": string | null };
+
+function redisTarget(options: RedisFlags, role: string, origin: Origin): RedisTarget {
   if (options.redis === null) throw new UsageError(`${role}: needs --redis URL (or ${envName("redis")}), as in --redis redis://127.0.0.1:6379`);
-  return parseRedisUrl(options.redis, options["redis-password"]);
+  const target = parseRedisUrl(options.redis, options["redis-password"]);
+  if (options["redis-ca"] !== null && !target.tls)
+    throw new UsageError(`${origin("redis-ca")}: is for TLS to Redis, which needs a rediss:// URL in ${origin("redis")}`);
+  return target;
+}
+
+/**
+ * The role's Redis and its `serve` configuration, every usage mistake
+ * reported before any file is read (the TLS files, then --redis-ca).
+ */
+function roleSetup(options: RedisFlags & Partial<ServeOptions>, invocation: Invocation, log: Logger, role: string) {
+  const target = redisTarget(options, role, invocation.origin);
+  const base = roleConfig(options, invocation, log);
+  const caFile = options["redis-ca"];
+  return { target: caFile === null ? target : { ...target, ca: readCaFile(caFile) }, base };
 }
 
 /** SIGINT/SIGTERM stop gracefully once; a second one exits at once. */
@@ -78,8 +95,7 @@ function reportEvery(intervalMs: number, log: Logger, line: () => string): void 
 /** `follower-maze sequencer`: runs until SIGINT/SIGTERM; resolves to the exit status. */
 export async function runSequencer(options: SequencerOptions, invocation: Invocation): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
-  const target = redisTarget(options, "sequencer");
-  const base = roleConfig(options, invocation, log);
+  const { target, base } = roleSetup(options, invocation, log, "sequencer");
   let link: RedisLink;
   try {
     link = await RedisLink.open(target, log, { name: "sequencer", commandTimeoutMs: COMMAND_TIMEOUT_MS });
@@ -148,8 +164,7 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
 /** `follower-maze edge`: runs until SIGINT/SIGTERM; resolves to the exit status. */
 export async function runEdge(options: EdgeOptions, invocation: Invocation): Promise<number> {
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
-  const target = redisTarget(options, "edge");
-  const base = roleConfig(options, invocation, log);
+  const { target, base } = roleSetup(options, invocation, log, "edge");
   let commands: RedisLink;
   let tail: RedisLink;
   try {

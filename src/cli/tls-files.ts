@@ -35,6 +35,29 @@ export function readTlsFiles(certFile: string, keyFile: string): TlsCredentials 
   return { cert, key };
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g;
+
+/**
+ * Reads the certificates named by --redis-ca, the CAs to trust for a
+ * rediss:// Redis: one PEM certificate or several (a private CA and its
+ * intermediates, or a self-signed server certificate trusted as itself).
+ * Each is parsed here, so a wrong file is one line naming it rather than
+ * every TLS handshake with Redis failing later.
+ */
+export function readCaFile(file: string): string[] {
+  const text = read("--redis-ca", file);
+  const certificates = text.match(PEM_CERTIFICATE) ?? [];
+  if (certificates.length === 0) throw new TlsFileError(`--redis-ca ${file}: not a PEM certificate`);
+  for (const [i, certificate] of certificates.entries()) {
+    try {
+      new X509Certificate(certificate);
+    } catch {
+      throw new TlsFileError(`--redis-ca ${file}: certificate ${i + 1} of ${certificates.length} is not a valid PEM certificate`);
+    }
+  }
+  return certificates;
+}
+
 function read(flag: string, file: string): string {
   try {
     return readFileSync(file, "utf8");

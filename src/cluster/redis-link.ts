@@ -1,4 +1,4 @@
-import { RedisClient } from "bun";
+import { RedisClient, type TLSOptions } from "bun";
 import { errorMessage, RedisConnectionError, systemErrorCode } from "../errors.ts";
 import type { Logger } from "../log/logger.ts";
 import type { RedisTarget } from "./redis-url.ts";
@@ -24,6 +24,16 @@ import type { RedisTarget } from "./redis-url.ts";
  *   "Connection closed" as an unreachable Redis, hence {@link describeRefusal}.
  * - A blocking XREAD holds every later reply on its connection (auto-pipelining), so the
  *   tail gets a connection of its own.
+ * - TLS (rediss://, against redis-server 7.0 with --tls-port): `tls: true` checks the
+ *   certificate against Bun's default CAs (NODE_EXTRA_CA_CERTS included); `tls: { ca }`
+ *   against those CAs alone (NODE_EXTRA_CA_CERTS no longer counts), a self-signed
+ *   certificate being its own CA; `tls: {}` is a TypeError. The name checked is the URL's
+ *   host, an IP address against the certificate's IP names. A certificate not trusted, or
+ *   not for that host, rejects connect() with the same "Connection closed" again, as does
+ *   a Redis that wants a client certificate (tls-auth-clients yes, its default; Bun.connect
+ *   gets an error "…TLSV1_ALERT_CERTIFICATE_REQUIRED" after the handshake), and rediss://
+ *   to a plain port, only after connectionTimeout.
+ * - Bun.connect over TLS: a write in `open`, before the handshake is done, takes 0 bytes.
  * Hence this wrapper: no Bun reconnection and no offline queue (the reconnect bugs of
  * 1.3.x stay out of the way, and nothing waits unseen), a deadline on every command,
  * and on any connection failure a fresh client, tried again with back-off.
@@ -134,7 +144,7 @@ export class RedisLink {
       autoReconnect: false,
       enableOfflineQueue: false,
       connectionTimeout: this.options.connectTimeoutMs,
-      tls: this.target.tls,
+      tls: tlsOptions(this.target),
     });
     try {
       await client.connect();
@@ -184,43 +194,87 @@ export class RedisLink {
   }
 }
 
+/** TLS as Bun's client and Bun.connect take it: off, Bun's default CAs, or only those of --redis-ca. */
+function tlsOptions(target: RedisTarget): boolean | TLSOptions {
+  if (!target.tls) return false;
+  return target.ca === null ? true : { ca: target.ca, rejectUnauthorized: true };
+}
+
+/** What a raw connection to Redis met: its first reply line, or why there was none. */
+type Probe = { reply: string } | { untrusted: Error | null } | { silent: "closed" | "timeout"; handshaken: boolean; error?: Error };
+
 /**
  * Why Bun's client could not connect, which it does not say itself: a raw
- * connection tells an unreachable Redis from one that refuses our password.
- * The reply quoted is Redis's own error line, which never holds the password.
+ * connection with the same TLS settings tells an unreachable Redis from one
+ * that refuses our password or a certificate we do not trust. The reply
+ * quoted is Redis's own error line, which never holds the password.
  */
 export async function describeRefusal(target: RedisTarget, error: unknown, timeoutMs: number): Promise<string> {
-  const reply = Promise.withResolvers<string | null>();
-  const timer = setTimeout(() => reply.resolve(null), timeoutMs);
+  let probe: Probe;
   try {
-    await Bun.connect({
-      hostname: target.host.replace(/^\[(.*)\]$/, "$1"),
-      port: target.port,
-      tls: target.tls,
-      socket: {
-        open(socket) {
-          // Sent without the password when there is none: Redis then says whether it wants one.
-          socket.write(target.password === null ? "PING\r\n" : respCommand("AUTH", target.password));
-        },
-        data(socket, chunk) {
-          reply.resolve(chunk.toString("latin1").split("\r\n")[0] ?? "");
-          socket.end();
-        },
-        close: () => reply.resolve(null),
-        error: () => reply.resolve(null),
-      },
-    });
+    probe = await probeRedis(target, timeoutMs);
   } catch (connectError) {
-    clearTimeout(timer);
     return `cannot connect (${errorMessage(connectError)})`;
   }
-  const line = await reply.promise;
-  clearTimeout(timer);
-  if (line === null) return `no answer (${errorMessage(error)})`;
+  if ("untrusted" in probe) return untrustedCertificate(target, probe.untrusted);
+  if ("silent" in probe) {
+    if (target.tls && !probe.handshaken) return "no TLS handshake: is the port Redis's tls-port?";
+    // With TLS 1.3 the client is done with the handshake before Redis asks for a client certificate, and is told by an alert.
+    if (probe.error?.message.includes("CERTIFICATE_REQUIRED")) {
+      return "it wants a client certificate, which follower-maze does not send: set Redis's tls-auth-clients to no or optional";
+    }
+    if (!target.tls && probe.silent === "closed") return "it closed the connection without a reply: if the port is Redis's tls-port, use rediss://";
+    return `no answer (${errorMessage(error)})`;
+  }
+  const line = probe.reply;
   if (line.startsWith("-WRONGPASS") || line.startsWith("-ERR invalid password")) return "authentication failed (wrong password)";
   if (line.startsWith("-NOAUTH")) return "authentication required: give the password in the URL or FOLLOWER_MAZE_REDIS_PASSWORD";
   if (line.startsWith("-")) return `refused: ${line.slice(1)}`;
   return `connected, but the client failed (${errorMessage(error)})`;
+}
+
+/** Sends PING (or AUTH, with a password: Redis then says whether it takes it) and waits for the first line back. */
+async function probeRedis(target: RedisTarget, timeoutMs: number): Promise<Probe> {
+  const result = Promise.withResolvers<Probe>();
+  let handshaken = false;
+  const timer = setTimeout(() => result.resolve({ silent: "timeout", handshaken }), timeoutMs);
+  const ask = (socket: { write(data: string): number }) => {
+    socket.write(target.password === null ? "PING\r\n" : respCommand("AUTH", target.password));
+  };
+  let socket: { end(): void } | undefined;
+  try {
+    socket = await Bun.connect({
+      hostname: target.host.replace(/^\[(.*)\]$/, "$1"),
+      port: target.port,
+      tls: tlsOptions(target),
+      socket: {
+        // Over TLS a write before the handshake has finished takes nothing, so the question waits for it.
+        open: target.tls ? undefined : ask,
+        handshake(connection, success, authorizationError) {
+          handshaken = true;
+          if (success && authorizationError === null) ask(connection);
+          else result.resolve({ untrusted: authorizationError });
+        },
+        data(_, chunk) {
+          result.resolve({ reply: chunk.toString("latin1").split("\r\n")[0] ?? "" });
+        },
+        close: () => result.resolve({ silent: "closed", handshaken }),
+        error: (_, error) => result.resolve({ silent: "closed", handshaken, error }),
+      },
+    });
+    return await result.promise;
+  } finally {
+    clearTimeout(timer);
+    socket?.end();
+  }
+}
+
+/** The TLS handshake failed on Redis's certificate: say which check, and what the operator can do. */
+function untrustedCertificate(target: RedisTarget, error: Error | null): string {
+  const why = error === null ? "TLS handshake failed" : error.message;
+  if (systemErrorCode(error) === "ERR_TLS_CERT_ALTNAME_INVALID") return `Redis's TLS certificate is not for ${target.host} (${why})`;
+  if (target.ca !== null) return `Redis's TLS certificate is not signed by a CA in --redis-ca (${why})`;
+  return `Redis's TLS certificate is not trusted (${why}): for a private CA or a self-signed certificate, give it with --redis-ca`;
 }
 
 /** A command in RESP's own framing, safe for any bytes in its arguments. */

@@ -6,6 +6,11 @@ export interface RedisTarget {
   port: number;
   db: number;
   tls: boolean;
+  /**
+   * With TLS, the CA certificates (PEM) to trust instead of Bun's default
+   * list: --redis-ca. Never set by the URL; null trusts the default list.
+   */
+  ca: string[] | null;
   /** Null without one; never printed (see {@link RedisTarget.redacted}). */
   password: string | null;
   /** The URL to hand Bun's RedisClient, password included. */
@@ -61,6 +66,7 @@ export function parseRedisUrl(raw: string, passwordFromEnv: string | null = null
     port,
     db,
     tls,
+    ca: null,
     password,
     url: `${base}${password === null ? "" : `:${encodeURIComponent(password)}@`}${hostPort}`,
     redacted: `${base}${password === null ? "" : ":***@"}${hostPort}`,

@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { spawnTracked } from "./processes.ts";
+import type { SelfSigned } from "./self-signed.ts";
 
 /** Debian's package; CI installs it (.ci/run), so its absence is a broken machine, not a reason to skip. */
 export const REDIS_SERVER = "/usr/bin/redis-server";
@@ -13,6 +14,17 @@ export interface RedisServerOptions {
   appendonly?: boolean;
   /** `requirepass`: clients must AUTH with it. */
   password?: string;
+  /**
+   * Serve TLS only (`--port 0 --tls-port`), presenting this certificate; no
+   * client certificates asked for. The URL is then rediss://.
+   */
+  tls?: SelfSigned;
+  /**
+   * With `tls`, Redis's own default `tls-auth-clients yes`: a client without a
+   * certificate gets an alert once its handshake is done, and that alert is
+   * what readiness waits for.
+   */
+  clientCertificates?: boolean;
   /** More `--name value` settings, e.g. a small stream-node-max-entries so that `XTRIM ~` trims at once. */
   settings?: string[];
 }
@@ -89,7 +101,7 @@ export class RedisServer {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? "rediss" : "redis"}://127.0.0.1:${this.port}`;
   }
 
   get pid(): number | null {
@@ -104,8 +116,7 @@ export class RedisServer {
   private async launch(): Promise<void> {
     const args = [
       REDIS_SERVER,
-      "--port",
-      String(this.port),
+      ...this.portSettings(),
       "--bind",
       "127.0.0.1",
       "--dir",
@@ -133,7 +144,35 @@ export class RedisServer {
     await this.waitUntilReady(child);
   }
 
-  /** Ready means a PING gets an answer (or, with a password, the NOAUTH refusal), not just an open port. */
+  /** The port as plain TCP, or, with a certificate, as TLS only (the files go in its directory). */
+  private portSettings(): string[] {
+    const tls = this.options.tls;
+    if (tls === undefined) return ["--port", String(this.port)];
+    const cert = join(this.dir, "redis-cert.pem");
+    const key = join(this.dir, "redis-key.pem");
+    writeFileSync(cert, tls.cert);
+    writeFileSync(key, tls.key, { mode: 0o600 });
+    // Redis will not start TLS without a CA file, though with tls-auth-clients off it never uses it.
+    return [
+      "--port",
+      "0",
+      "--tls-port",
+      String(this.port),
+      "--tls-cert-file",
+      cert,
+      "--tls-key-file",
+      key,
+      "--tls-ca-cert-file",
+      cert,
+      "--tls-auth-clients",
+      this.options.clientCertificates ? "yes" : "no",
+    ];
+  }
+
+  /**
+   * Ready means a PING gets an answer (or, with a password, the NOAUTH
+   * refusal; wanting client certificates, the alert), not just an open port.
+   */
   private async waitUntilReady(child: Subprocess): Promise<void> {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
@@ -147,13 +186,20 @@ export class RedisServer {
   private async answersPing(): Promise<boolean> {
     try {
       const reply = Promise.withResolvers<boolean>();
+      let handshaken = false;
+      const ping = (s: { write(data: string): number }) => {
+        handshaken = true;
+        s.write("PING\r\n");
+      };
       const socket = await Bun.connect({
         hostname: "127.0.0.1",
         port: this.port,
+        // Whether the certificate is trusted is the test's business, not readiness's.
+        tls: this.options.tls ? { rejectUnauthorized: false } : false,
         socket: {
-          open: (s) => {
-            s.write("PING\r\n");
-          },
+          // Over TLS a write before the handshake is done takes nothing.
+          open: this.options.tls ? undefined : ping,
+          handshake: this.options.tls ? ping : undefined,
           data: (s, chunk) => {
             const text = chunk.toString();
             // "-LOADING" while an AOF is replayed: not ready yet.
@@ -161,7 +207,8 @@ export class RedisServer {
             s.end();
           },
           close: () => reply.resolve(false),
-          error: () => reply.resolve(false),
+          // Wanting a certificate, Redis answers the PING with an alert.
+          error: () => reply.resolve(handshaken && this.options.clientCertificates === true),
         },
       });
       const timer = setTimeout(() => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createPrivateKey, X509Certificate } from "node:crypto";
-import { selfSignedCertificate } from "./self-signed.ts";
+import { certificateAuthority, selfSignedCertificate } from "./self-signed.ts";
 
 describe("selfSignedCertificate", () => {
   const now = new Date("2030-06-15T12:00:00Z");
@@ -39,5 +39,36 @@ describe("selfSignedCertificate", () => {
   ])("a serial with %s is encoded minimally, so the certificate parses (BoringSSL rejects any other form)", (_, bytes, hex) => {
     const pem = selfSignedCertificate("localhost", now, Buffer.from(bytes)).cert;
     expect(new X509Certificate(pem).serialNumber).toBe(hex);
+  });
+});
+
+describe("certificateAuthority", () => {
+  const now = new Date("2030-06-15T12:00:00Z");
+  const authority = certificateAuthority("test CA", now);
+  const ca = new X509Certificate(authority.cert);
+
+  test("is a self-signed CA certificate", () => {
+    expect(ca.subject).toBe("CN=test CA");
+    expect(ca.issuer).toBe("CN=test CA");
+    expect(ca.ca).toBe(true);
+    expect(ca.verify(ca.publicKey)).toBe(true);
+    expect(ca.checkPrivateKey(createPrivateKey(authority.key))).toBe(true);
+  });
+
+  test("issues server certificates signed with its key, for the names asked (loopback by default), not CAs themselves", () => {
+    const { cert, key } = authority.issue();
+    const leaf = new X509Certificate(cert);
+    expect(leaf.issuer).toBe("CN=test CA");
+    expect(leaf.checkIssued(ca)).toBe(true);
+    expect(leaf.verify(ca.publicKey)).toBe(true);
+    expect(leaf.checkPrivateKey(createPrivateKey(key))).toBe(true);
+    expect(leaf.checkIP("127.0.0.1")).toBe("127.0.0.1");
+    expect(leaf.checkHost("localhost")).toBe("localhost");
+    expect(leaf.ca).toBe(false);
+    const elsewhere = new X509Certificate(authority.issue(["elsewhere.example"]).cert);
+    expect(elsewhere.subject).toBe("CN=elsewhere.example");
+    expect(elsewhere.checkHost("elsewhere.example")).toBe("elsewhere.example");
+    expect(elsewhere.checkIP("127.0.0.1")).toBeUndefined();
+    expect(elsewhere.verify(ca.publicKey)).toBe(true);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * A self-signed X.509 v3 certificate for TLS tests, built with node:crypto
- * alone: CI guarantees Node and npm, not the openssl binary. EC P-256 key,
- * ECDSA-SHA256 signature, valid for localhost and 127.0.0.1 from an hour ago
- * (clock skew) for one day. A peer trusts it by passing it as its `ca`.
+ * X.509 v3 certificates for TLS tests, built with node:crypto alone: CI
+ * guarantees Node and npm, not the openssl binary. EC P-256 keys,
+ * ECDSA-SHA256 signatures, valid from an hour ago (clock skew) for one day.
+ * A self-signed server certificate is trusted by passing it as a peer's `ca`;
+ * a private CA's certificates are trusted through the CA's own.
  */
-import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from "node:crypto";
 
 export interface SelfSigned {
   /** The certificate, PEM. */
@@ -13,27 +14,71 @@ export interface SelfSigned {
   key: string;
 }
 
+/** A private certificate authority: its own (self-signed) certificate, and server certificates signed with its key. */
+export interface CertificateAuthority extends SelfSigned {
+  /** A server certificate for `names` (DNS names or IPv4 addresses), signed by this CA. */
+  issue(names?: string[]): SelfSigned;
+}
+
+/** The names a server certificate is for unless told otherwise: what the tests connect to. */
+const LOOPBACK_NAMES = ["localhost", "127.0.0.1"];
+
+/** A server certificate for localhost and 127.0.0.1, signed by its own key; not a CA. */
 export function selfSignedCertificate(commonName = "localhost", now = new Date(), serial: Buffer = randomBytes(8)): SelfSigned {
-  const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  return certificate({ subject: commonName, issuer: commonName, signer: keys.privateKey, keys, extensions: serverExtensions(LOOPBACK_NAMES), now, serial });
+}
+
+/** A CA that signs server certificates, as an operator's private CA does; its own certificate is what peers trust. */
+export function certificateAuthority(commonName = "follower-maze test CA", now = new Date()): CertificateAuthority {
+  const keys = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const own = certificate({ subject: commonName, issuer: commonName, signer: keys.privateKey, keys, extensions: CA_EXTENSIONS, now, serial: randomBytes(8) });
+  return {
+    ...own,
+    issue: (names = LOOPBACK_NAMES) =>
+      certificate({
+        subject: names[0] ?? "localhost",
+        issuer: commonName,
+        signer: keys.privateKey,
+        keys: generateKeyPairSync("ec", { namedCurve: "P-256" }),
+        extensions: serverExtensions(names),
+        now,
+        serial: randomBytes(8),
+      }),
+  };
+}
+
+interface CertificateParts {
+  subject: string;
+  issuer: string;
+  /** The issuer's private key. */
+  signer: KeyObject;
+  /** The subject's key pair. */
+  keys: { publicKey: KeyObject; privateKey: KeyObject };
+  extensions: Buffer[];
+  now: Date;
+  serial: Buffer;
+}
+
+function certificate({ subject, issuer, signer, keys, extensions, now, serial }: CertificateParts): SelfSigned {
   const ecdsaWithSha256 = sequence(oid("1.2.840.10045.4.3.2"));
-  const name = sequence(set(sequence(oid("2.5.4.3"), tlv(UTF8_STRING, Buffer.from(commonName)))));
   const hour = 3_600_000;
   const tbs = sequence(
     tlv(0xa0, integer(Buffer.from([2]))), // [0] version: v3
     integer(serial),
     ecdsaWithSha256,
-    name,
+    name(issuer),
     sequence(utcTime(new Date(now.getTime() - hour)), utcTime(new Date(now.getTime() + 24 * hour))),
-    name,
-    publicKey.export({ type: "spki", format: "der" }),
-    tlv(0xa3, sequence(...EXTENSIONS)), // [3] extensions
+    name(subject),
+    keys.publicKey.export({ type: "spki", format: "der" }),
+    tlv(0xa3, sequence(...extensions)), // [3] extensions
   );
-  const signature = sign("sha256", tbs, privateKey);
+  const signature = sign("sha256", tbs, signer);
   const der = sequence(tbs, ecdsaWithSha256, tlv(BIT_STRING, Buffer.from([0]), signature));
   const base64 = der.toString("base64").replace(/.{64}/g, "$&\n");
   return {
     cert: `-----BEGIN CERTIFICATE-----\n${base64.endsWith("\n") ? base64 : `${base64}\n`}-----END CERTIFICATE-----\n`,
-    key: privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+    key: keys.privateKey.export({ type: "pkcs8", format: "pem" }) as string,
   };
 }
 
@@ -48,16 +93,32 @@ const UTC_TIME = 0x17;
 const DNS_NAME = 0x82;
 const IP_ADDRESS = 0x87;
 
-const EXTENSIONS = [
-  // basicConstraints, critical: not a CA.
-  extension("2.5.29.19", true, sequence()),
-  // keyUsage, critical: digitalSignature (bit 0; 7 unused bits).
-  extension("2.5.29.15", true, tlv(BIT_STRING, Buffer.from([7, 0x80]))),
-  // extKeyUsage: TLS server authentication.
-  extension("2.5.29.37", false, sequence(oid("1.3.6.1.5.5.7.3.1"))),
-  // subjectAltName: the names clients check, since CN is no longer consulted.
-  extension("2.5.29.17", false, sequence(tlv(DNS_NAME, Buffer.from("localhost")), tlv(IP_ADDRESS, Buffer.from([127, 0, 0, 1])))),
+function serverExtensions(names: string[]): Buffer[] {
+  const altNames = names.map((altName) =>
+    /^\d+\.\d+\.\d+\.\d+$/.test(altName) ? tlv(IP_ADDRESS, Buffer.from(altName.split(".").map(Number))) : tlv(DNS_NAME, Buffer.from(altName)),
+  );
+  return [
+    // basicConstraints, critical: not a CA.
+    extension("2.5.29.19", true, sequence()),
+    // keyUsage, critical: digitalSignature (bit 0; 7 unused bits).
+    extension("2.5.29.15", true, tlv(BIT_STRING, Buffer.from([7, 0x80]))),
+    // extKeyUsage: TLS server authentication.
+    extension("2.5.29.37", false, sequence(oid("1.3.6.1.5.5.7.3.1"))),
+    // subjectAltName: the names clients check, since CN is no longer consulted.
+    extension("2.5.29.17", false, sequence(...altNames)),
+  ];
+}
+
+const CA_EXTENSIONS = [
+  // basicConstraints, critical: a CA.
+  extension("2.5.29.19", true, sequence(tlv(BOOLEAN, Buffer.from([0xff])))),
+  // keyUsage, critical: keyCertSign and cRLSign (bits 5 and 6; 1 unused bit).
+  extension("2.5.29.15", true, tlv(BIT_STRING, Buffer.from([1, 0x06]))),
 ];
+
+function name(commonName: string): Buffer {
+  return sequence(set(sequence(oid("2.5.4.3"), tlv(UTF8_STRING, Buffer.from(commonName)))));
+}
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return critical ? sequence(oid(id), tlv(BOOLEAN, Buffer.from([0xff])), tlv(OCTET_STRING, value)) : sequence(oid(id), tlv(OCTET_STRING, value));
