@@ -209,7 +209,7 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
       }
     }
     if (!pump()) return;
-    if (pending !== null && window.retained() < sender.neededSeq) later(POLL_MS);
+    if (pending !== null && writer.mustPoll(sender)) later(POLL_MS);
   };
 
   let verifiedBefore = 0;

@@ -59,6 +59,19 @@ export class WindowWriter {
     );
   }
 
+  /**
+   * After fits() said no, and the sender was pumped since: whether the room
+   * can only come from the client threads (or the sender has moved on since),
+   * so the caller must look again later, as nothing else will call it. Judged
+   * by the bound fits() freed up to, not by the retentions now: a client
+   * thread that catches up after fits() looked would otherwise leave the
+   * caller waiting for a wake-up that never comes. While the sender still
+   * needs that bound's event, its drain or pace timer brings the next look.
+   */
+  mustPoll(sender: SenderNeeds): boolean {
+    return this.oldest < sender.neededSeq;
+  }
+
   /** Appends `batch` (it must fit) and publishes it; returns where its bytes start. */
   append(batch: Batch): number {
     const { lineStart, lineLength, sentAt, fanout, recipientStart, bytes, recipients } = this.window.buffers;
