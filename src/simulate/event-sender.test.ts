@@ -16,8 +16,9 @@ const BATCHES = W.batchEnd.length;
 
 /** A sender with every batch of the run added, and when each batch's events were stamped. */
 function setup(rate: number, o: WorkloadOptions = OPTIONS, seed = SEED) {
-  const { window, batches } = loadedWindow(new Prng(seed), o, { events: 1 << 16, bytes: 1 << 22, recipients: 1 << 16, notifications: 1 << 20 });
-  const sender = new EventSender(window, rate);
+  const sizes = { events: 1 << 16, bytes: 1 << 22, recipients: 1 << 16, notifications: 1 << 20, batches: 1 << 10 };
+  const { window, batches } = loadedWindow(new Prng(seed), o, sizes);
+  const sender = new EventSender(window, rate, sizes.batches);
   for (const b of batches) sender.add(b.first, b.last, b.start, b.end);
   sender.end();
   const sentAt = (k: number) => window.buffers.sentAt[(batches[k]?.first as number) & window.eventMask] as number;
@@ -182,12 +183,12 @@ describe("EventSender", () => {
   test("through a window far smaller than the run, the stream still goes out whole and in order, wrapping the ring", () => {
     const o = { ...OPTIONS, events: 20_000 };
     const whole = generateWorkload(new Prng(5), o);
-    const sizes = { events: 256, bytes: 1 << 14, recipients: 1024, notifications: 4096 };
+    const sizes = { events: 256, bytes: 1 << 14, recipients: 1024, notifications: 4096, batches: 8 };
     const window = EventWindow.create(sizes, 1);
     // No client thread holds anything back here: only the sender does.
     window.retain(0, 2 ** 31 - 1);
     const writer = new WindowWriter(window, sizes, o.clients);
-    const sender = new EventSender(window, 0);
+    const sender = new EventSender(window, 0, sizes.batches);
     const generator = new WorkloadGenerator(new Prng(5), o);
     const out = new FakeWriter();
     sender.start(0);
@@ -204,6 +205,24 @@ describe("EventSender", () => {
     out.capacity = Number.POSITIVE_INFINITY;
     expect(sender.pump(out, 2)).toBe(true);
     expect(sender.finished).toBe(true);
+    expect(sender.eventsSent).toBe(o.events);
     expect(out.bytes()).toEqual(whole.bytes);
+  });
+
+  test("holding as many batches as it can, it is full until a write completes the oldest", () => {
+    const { window, batches } = loadedWindow(new Prng(SEED), OPTIONS);
+    const sender = new EventSender(window, 0, 4);
+    const taken = batches.slice(0, 4);
+    for (const b of taken) {
+      expect(sender.full).toBe(false);
+      sender.add(b.first, b.last, b.start, b.end);
+    }
+    expect(sender.full).toBe(true);
+    sender.start(0);
+    const out = new FakeWriter();
+    out.capacity = (taken[1]?.end as number) - 1;
+    expect(sender.pump(out, 1)).toBe(true);
+    expect(sender.full).toBe(false);
+    expect(sender.eventsSent).toBe(taken[0]?.last as number);
   });
 });

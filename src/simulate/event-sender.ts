@@ -24,10 +24,12 @@ export class EventSender implements SenderNeeds {
   private completed = 0;
   /** Batches released to be written: all of them once started unpaced. */
   private released = 1;
+  /** The last event of the last batch written whole. */
+  private sentThrough = 0;
   private ended = false;
   /** The clock when the stream after the barrier was let go; NaN before. */
   private startedAt = Number.NaN;
-  /** By batch & mask, for batches not yet written whole (never more than the window holds events). */
+  /** By batch & mask, for batches not yet written whole. */
   private readonly batchFirst: Int32Array;
   private readonly batchLast: Int32Array;
   private readonly batchStart: Float64Array;
@@ -38,16 +40,22 @@ export class EventSender implements SenderNeeds {
     private readonly window: EventWindow,
     /** Events per second, 0 for as fast as possible. */
     private readonly rate: number,
+    /** Batches it holds at most (a power of two): see WindowSizes.batches. */
+    size: number,
   ) {
-    const size = window.eventMask + 1;
-    this.mask = window.eventMask;
+    this.mask = size - 1;
     this.batchFirst = new Int32Array(size);
     this.batchLast = new Int32Array(size);
     this.batchStart = new Float64Array(size);
     this.batchEnd = new Float64Array(size);
   }
 
-  /** Queues events first … last, whose bytes are [start, end) of the window's stream. */
+  /** It holds as many batches as it can: the next must wait for a write. */
+  get full(): boolean {
+    return this.added - this.completed > this.mask;
+  }
+
+  /** Queues events first … last, whose bytes are [start, end) of the window's stream; only when not full. */
   add(first: number, last: number, start: number, end: number): void {
     const at = this.added++ & this.mask;
     this.batchFirst[at] = first;
@@ -67,7 +75,7 @@ export class EventSender implements SenderNeeds {
 
   /** The last event of the last batch written whole. */
   get eventsSent(): number {
-    return this.completed === 0 ? 0 : (this.batchLast[(this.completed - 1) & this.mask] as number);
+    return this.sentThrough;
   }
 
   get neededSeq(): number {
@@ -110,7 +118,9 @@ export class EventSender implements SenderNeeds {
         const b = this.stamped++ & this.mask;
         for (let seq = this.batchFirst[b] as number; seq <= (this.batchLast[b] as number); seq++) sentAt[seq & this.window.eventMask] = now;
       }
-      while (this.completed < this.added && (this.batchEnd[this.completed & this.mask] as number) <= this.offset) this.completed++;
+      while (this.completed < this.added && (this.batchEnd[this.completed & this.mask] as number) <= this.offset) {
+        this.sentThrough = this.batchLast[this.completed++ & this.mask] as number;
+      }
       if (written < length) break;
     }
     return true;

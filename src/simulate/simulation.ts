@@ -105,7 +105,7 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
   const sizes = o.window ?? WINDOW_SIZES;
   const window = EventWindow.create(sizes, threads);
   const writer = new WindowWriter(window, sizes, n);
-  const sender = new EventSender(window, o.rate);
+  const sender = new EventSender(window, o.rate, sizes.batches);
   let generator: WorkloadGenerator | null = null;
   let pending: Batch | null = null;
   let progress: ReturnType<typeof setInterval> | undefined;

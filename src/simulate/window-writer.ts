@@ -10,10 +10,11 @@ function ringSet<T extends Uint8Array | Int32Array>(ring: T, at: number, source:
   if (first < length) ring.set(source.subarray(first, length), 0);
 }
 
-/** What the event sender still needs of the window: events it has not stamped, bytes it has not written. */
+/** What the event sender still needs of the window: events it has not stamped, bytes it has not written; and whether it can take another batch. */
 export interface SenderNeeds {
   readonly neededSeq: number;
   readonly neededByte: number;
+  readonly full: boolean;
 }
 
 /**
@@ -52,6 +53,7 @@ export class WindowWriter {
       throw new Error(`a batch of ${batch.last - batch.first + 1} events does not fit the simulator's window: lower maxEventSourceBatchSize`);
     }
     return (
+      !sender.full &&
       batch.last - oldest < this.sizes.events &&
       bytes + batch.byteLength <= this.sizes.bytes &&
       recipients + batch.recipientCount <= this.sizes.recipients &&

@@ -63,7 +63,7 @@ export function generateWorkload(rng: Prng, o: WorkloadOptions): Workload {
 }
 
 /** Small enough to wrap often in tests. */
-export const TEST_WINDOW: WindowSizes = { events: 1 << 10, bytes: 1 << 15, recipients: 1 << 12, notifications: 1 << 14 };
+export const TEST_WINDOW: WindowSizes = { events: 1 << 10, bytes: 1 << 15, recipients: 1 << 12, notifications: 1 << 14, batches: 1 << 5 };
 
 /**
  * A run appended whole to a window (it must fit), read by one client thread
@@ -75,7 +75,7 @@ export function loadedWindow(rng: Prng, o: WorkloadOptions, sizes: WindowSizes =
   const writer = new WindowWriter(window, sizes, o.clients);
   /** By batch: its events and where its bytes are in the window's stream. */
   const batches: { first: number; last: number; start: number; end: number }[] = [];
-  const sender = { neededSeq: 1, neededByte: 0 };
+  const sender = { neededSeq: 1, neededByte: 0, full: false };
   for (let batch = generator.next(); batch !== null; batch = generator.next()) {
     if (!writer.fits(batch, sender)) throw new Error("the run does not fit the test window");
     const start = writer.append(batch);
