@@ -6,6 +6,7 @@ import { Sequencer } from "../cluster/sequencer.ts";
 import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
+import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
 import { envName, type FlagValues, type Invocation, type Origin } from "./flags.ts";
@@ -105,6 +106,8 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
   const host = options.host;
   let sequencer: Sequencer;
   try {
+    // Before listening, so the first real events already run compiled code (the sequencer's engine is serve's).
+    warmUp(base.delimiter);
     sequencer = new Sequencer(
       {
         keys: clusterKeys(options.stream),
@@ -176,6 +179,8 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
   const host = options.host;
   let edge: Edge;
   try {
+    // The stream's own delimiter is known only once its meta is read; the parser's code is the same for any.
+    warmUp(base.delimiter, "ordered-lines");
     edge = new Edge(
       {
         keys: clusterKeys(options.stream),

@@ -33,12 +33,14 @@ export interface FanOutOptions {
 export class FanOut<T extends ClientTransport = ClientTransport> extends Router implements OrderedEvents {
   private readonly directory: ClientDirectory<T>;
   private readonly framer: LineFramer;
+  private readonly lines: OrderedLines;
 
   constructor(private readonly options: FanOutOptions) {
     const directory = new ClientDirectory<T>(options.maxClientBuffer);
     super(new UserIndex(), new FollowerTable(), directory);
     this.directory = directory;
-    this.framer = new LineFramer(options.maxLineBytes, new OrderedLines(options.delimiter, this));
+    this.lines = new OrderedLines(options.delimiter, this);
+    this.framer = new LineFramer(options.maxLineBytes, this.lines);
   }
 
   skipped(_from: number, _to: number): void {}
@@ -65,6 +67,11 @@ export class FanOut<T extends ClientTransport = ClientTransport> extends Router 
   /** Its socket can take more: resend what it still owes, or drop it if the socket is gone. */
   drained(outbox: Outbox<T>): void {
     if (!outbox.drained()) this.directory.remove(outbox);
+  }
+
+  /** Lines {@link pushLines} passed on as events (not replays, not unreadable). */
+  get pushedEvents(): number {
+    return this.lines.passed;
   }
 
   /** Bytes the client sockets have taken. */

@@ -12,6 +12,8 @@ export class OrderedLines implements LineSink {
   private readonly parsed = new ParsedEvent();
   /** The lowest sequence number still to pass on. */
   private next = 0;
+  /** Lines passed on as events. */
+  passed = 0;
 
   constructor(
     private readonly delimiter: number,
@@ -23,6 +25,7 @@ export class OrderedLines implements LineSink {
     const kind = parseEventLine(buf, start, end, this.delimiter, parsed);
     if (kind === UNREADABLE || parsed.seq < this.next) return;
     this.next = parsed.seq + 1;
+    this.passed++;
     this.out.event(parsed.seq, kind, parsed.from, parsed.to, buf, start, end - start);
   }
 

@@ -14,4 +14,11 @@ describe("warmUp", () => {
     expect(report.malformed).toBe(0);
     expect(report.applied).toBe(200_000);
   });
+
+  test("an edge's path, the stream's lines in order through FanOut.pushLines, takes every event too", () => {
+    const report = warmUp("|".charCodeAt(0), "ordered-lines");
+    expect(report.malformed).toBe(0);
+    expect(report.applied).toBe(200_000);
+    expect(report.notifications).toBeGreaterThan(report.applied);
+  });
 });

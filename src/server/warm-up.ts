@@ -27,16 +27,24 @@ export interface WarmUpReport {
 }
 
 /**
- * Runs a synthetic stream through a throwaway copy of the server's pipeline
- * (framer, engine, reorder buffer, fan-out, outboxes), with the server's
- * field separator, before the server listens. JSC compiles functions only once they have
- * run often: without this, the first seconds of real traffic run in the
- * interpreter and lower tiers, with the compiler threads competing for the
- * CPU, and they set the latency tail of a short run (measured: 63% of the
- * slowest 1% of notifications of a 10 s run at 20,000 events/s fell in its
- * first second). Nothing of it is kept: the pipeline is garbage afterwards.
+ * Which way a role's events reach its fan-out: `serve` and the sequencer
+ * frame, parse and reorder what sources send (the engine); an edge parses
+ * lines the stream already holds in order (FanOut.pushLines).
  */
-export function warmUp(delimiter: number): WarmUpReport {
+export type WarmUpPath = "engine" | "ordered-lines";
+
+/**
+ * Runs a synthetic stream through a throwaway copy of the process's pipeline
+ * (framer, engine and reorder buffer, or the in-order line parser; fan-out,
+ * outboxes), with the field separator, before the process listens. JSC
+ * compiles functions only once they have run often: without this, the first
+ * seconds of real traffic run in the interpreter and lower tiers, with the
+ * compiler threads competing for the CPU, and they set the latency tail of a
+ * short run (measured: 63% of the slowest 1% of notifications of a 10 s run
+ * at 20,000 events/s fell in its first second; in a cluster, 29 of the
+ * slowest 33 entries). Nothing of it is kept: the pipeline is garbage afterwards.
+ */
+export function warmUp(delimiter: number, path: WarmUpPath = "engine"): WarmUpReport {
   const fanOut = new FanOut<ClientTransport>({ maxClientBuffer: CLIENT_BUFFER, delimiter, maxLineBytes: LINE_BYTES });
   const engine = new Engine({ delimiter, startSeq: 1, maxPending: MAX_BATCH }, fanOut, QUIET, {
     clock: () => performance.now(),
@@ -57,7 +65,7 @@ export function warmUp(delimiter: number): WarmUpReport {
     const size = Math.min(1 + random(MAX_BATCH), EVENTS - seq + 1);
     for (let i = 0; i < size; i++) order[i] = seq + i;
     // Shuffled within the batch, as sources send them, so the reorder path runs too.
-    for (let i = size - 1; i > 0; i--) {
+    for (let i = size - 1; path === "engine" && i > 0; i--) {
       const j = random(i + 1);
       const t = order[i] as number;
       order[i] = order[j] as number;
@@ -66,10 +74,17 @@ export function warmUp(delimiter: number): WarmUpReport {
     let end = 0;
     for (let i = 0; i < size; i++) end = writeEvent(chunk, end, order[i] as number, random(100), 1 + random(USERS), 1 + random(USERS), delimiter);
     seq += size;
-    engine.read(framer, chunk.subarray(0, end));
+    if (path === "engine") {
+      engine.read(framer, chunk.subarray(0, end));
+    } else {
+      fanOut.pushLines(chunk.subarray(0, end));
+      fanOut.flush();
+    }
   }
   const c = engine.counters;
-  return { applied: c.applied, malformed: c.malformed, notifications: fanOut.notifications };
+  return path === "engine"
+    ? { applied: c.applied, malformed: c.malformed, notifications: fanOut.notifications }
+    : { applied: fanOut.pushedEvents, malformed: EVENTS - fanOut.pushedEvents, notifications: fanOut.notifications };
 }
 
 /** Writes an event line of the original harness's mix, picked by `percent` (0…99), at `at`; returns where it ends. */

@@ -6,8 +6,10 @@ import { scrape } from "./scrape.ts";
 import { childEnv, followerMaze } from "./server-process.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-/** The cluster tests run the binary when CI built one ($TEST_BINARY), else the source. */
-const BINARY = process.env.TEST_BINARY ? resolve(ROOT, process.env.TEST_BINARY) : undefined;
+/** The cluster tests run the binary when CI built one ($TEST_BINARY), else the source; read at each spawn, since a bench sets it after this module loads. */
+function binary(): string | undefined {
+  return process.env.TEST_BINARY ? resolve(ROOT, process.env.TEST_BINARY) : undefined;
+}
 
 /** Every cluster process still running: a test file's afterAll kills them (and the exit hook, if it never runs). */
 const running = new Set<ClusterProcess>();
@@ -42,7 +44,7 @@ export class ClusterProcess {
   }
 
   static spawn(args: string[], env: Record<string, string> = {}): ClusterProcess {
-    const child = spawnTracked([...followerMaze(BINARY), ...args], { cwd: ROOT, env: childEnv(env), stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    const child = spawnTracked([...followerMaze(binary()), ...args], { cwd: ROOT, env: childEnv(env), stdin: "ignore", stdout: "ignore", stderr: "pipe" });
     return new ClusterProcess(child);
   }
 
