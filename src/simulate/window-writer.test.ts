@@ -7,7 +7,7 @@ import { WindowWriter } from "./window-writer.ts";
 import { type Batch, WorkloadGenerator, type WorkloadOptions } from "./workload.ts";
 
 const OPTIONS: WorkloadOptions = { events: 5_000, users: 30, clients: 5, maxBatch: 20, mix: { F: 25, U: 15, P: 30, S: 29, B: 1 }, degree: 5, noise: 0.05 };
-const SIZES: WindowSizes = { events: 64, bytes: 1 << 12, recipients: 256, notifications: 1024 };
+const SIZES: WindowSizes = { events: 64, bytes: 1 << 12, recipients: 256, notifications: 1024, batches: 64 };
 const THREADS = 2;
 
 /**
@@ -18,7 +18,7 @@ const THREADS = 2;
 function filled(out: FakeWriter) {
   const window = EventWindow.create(SIZES, THREADS);
   const writer = new WindowWriter(window, SIZES, OPTIONS.clients);
-  const sender = new EventSender(window, 0);
+  const sender = new EventSender(window, 0, SIZES.batches);
   sender.start(0);
   const generator = new WorkloadGenerator(new Prng(4), OPTIONS);
   let batch = generator.next() as Batch;
