@@ -4,7 +4,7 @@ import { Prng } from "./prng.ts";
 
 describe("EdgeIndex", () => {
   test.each([10, 1000, 10_000_000])("agrees with a Map through growth and backward-shift deletes (%p users)", (users) => {
-    const index = new EdgeIndex(users);
+    const index = new EdgeIndex();
     const model = new Map<string, number>();
     const prng = new Prng(users);
     const pairs: [number, number][] = [];

@@ -1,96 +1,95 @@
 /**
  * Where each follow edge sits in its followee's follower list, by (from, to):
- * an open-addressing hash table over typed arrays (linear probing, deletion
- * by backward shift), because the generator looks an edge up for every
- * follow and unfollow and a Map of numbers costs several times as much.
+ * an open-addressing hash table over one typed array (linear probing,
+ * deletion by backward shift), because the generator looks an edge up for
+ * every follow and unfollow and a Map of numbers costs several times as much.
+ * A slot is three int32s side by side (from, to, position), so a probe reads
+ * one cache line and moving an entry needs no arithmetic to find its home.
  */
+const STRIDE = 3;
+
 export class EdgeIndex {
-  /** from * (users + 1) + to, 0 for an empty slot (user ids start at 1, so no edge has key 0). */
-  private keys: Float64Array;
-  private values: Int32Array;
+  /** By slot: from (0 for an empty slot; user ids start at 1), to, position. */
+  private table: Int32Array;
   private mask: number;
+  /** 32 − log2(slots): a slot is the top bits of the hash, which mix every bit of both ids. */
+  private shift: number;
   size = 0;
 
-  constructor(private readonly users: number) {
-    this.keys = new Float64Array(1024);
-    this.values = new Int32Array(1024);
+  constructor() {
+    this.table = new Int32Array(1024 * STRIDE);
     this.mask = 1023;
+    this.shift = 22;
   }
 
   /** The position of edge from → to, or −1. */
   get(from: number, to: number): number {
-    const key = this.key(from, to);
+    const table = this.table;
     for (let at = this.slot(from, to); ; at = (at + 1) & this.mask) {
-      const k = this.keys[at] as number;
-      if (k === key) return this.values[at] as number;
-      if (k === 0) return -1;
+      const i = at * STRIDE;
+      const f = table[i] as number;
+      if (f === from && table[i + 1] === to) return table[i + 2] as number;
+      if (f === 0) return -1;
     }
   }
 
   /** Adds or moves edge from → to. */
   set(from: number, to: number, position: number): void {
-    const key = this.key(from, to);
+    const table = this.table;
     let at = this.slot(from, to);
     for (; ; at = (at + 1) & this.mask) {
-      const k = this.keys[at] as number;
-      if (k === key) {
-        this.values[at] = position;
+      const i = at * STRIDE;
+      const f = table[i] as number;
+      if (f === from && table[i + 1] === to) {
+        table[i + 2] = position;
         return;
       }
-      if (k === 0) break;
+      if (f === 0) break;
     }
-    this.keys[at] = key;
-    this.values[at] = position;
-    if (++this.size * 2 > this.keys.length) this.grow();
+    const i = at * STRIDE;
+    table[i] = from;
+    table[i + 1] = to;
+    table[i + 2] = position;
+    if (++this.size * 2 > this.mask + 1) this.grow();
   }
 
   delete(from: number, to: number): void {
-    const key = this.key(from, to);
+    const { table, mask } = this;
     let at = this.slot(from, to);
-    for (; ; at = (at + 1) & this.mask) {
-      const k = this.keys[at] as number;
-      if (k === key) break;
-      if (k === 0) return;
+    for (; ; at = (at + 1) & mask) {
+      const f = table[at * STRIDE] as number;
+      if (f === from && table[at * STRIDE + 1] === to) break;
+      if (f === 0) return;
     }
     this.size--;
     // Backward shift: pull later entries of the probe run into the hole, so lookups never need tombstones.
     let hole = at;
-    for (let next = (hole + 1) & this.mask; this.keys[next] !== 0; next = (next + 1) & this.mask) {
-      const k = this.keys[next] as number;
-      const home = this.slotOfKey(k);
-      if (((next - home) & this.mask) >= ((next - hole) & this.mask)) {
-        this.keys[hole] = k;
-        this.values[hole] = this.values[next] as number;
+    for (let next = (hole + 1) & mask; table[next * STRIDE] !== 0; next = (next + 1) & mask) {
+      const i = next * STRIDE;
+      const home = this.slot(table[i] as number, table[i + 1] as number);
+      if (((next - home) & mask) >= ((next - hole) & mask)) {
+        const h = hole * STRIDE;
+        table[h] = table[i] as number;
+        table[h + 1] = table[i + 1] as number;
+        table[h + 2] = table[i + 2] as number;
         hole = next;
       }
     }
-    this.keys[hole] = 0;
-  }
-
-  private key(from: number, to: number): number {
-    return from * (this.users + 1) + to;
+    table[hole * STRIDE] = 0;
   }
 
   private slot(from: number, to: number): number {
-    return (Math.imul(Math.imul(from, 0x85ebca6b) ^ to, 0x9e3779b1) >>> 0) & this.mask;
-  }
-
-  private slotOfKey(key: number): number {
-    const to = key % (this.users + 1);
-    return this.slot((key - to) / (this.users + 1), to);
+    return Math.imul(Math.imul(from, 0x85ebca6b) ^ to, 0x9e3779b1) >>> this.shift;
   }
 
   private grow(): void {
-    const { keys, values } = this;
-    this.keys = new Float64Array(keys.length * 2);
-    this.values = new Int32Array(keys.length * 2);
-    this.mask = this.keys.length - 1;
+    const old = this.table;
+    this.table = new Int32Array(old.length * 2);
+    this.mask = this.mask * 2 + 1;
+    this.shift--;
     this.size = 0;
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as number;
-      if (k === 0) continue;
-      const to = k % (this.users + 1);
-      this.set((k - to) / (this.users + 1), to, values[i] as number);
+    for (let i = 0; i < old.length; i += STRIDE) {
+      if (old[i] !== 0) this.set(old[i] as number, old[i + 1] as number, old[i + 2] as number);
     }
   }
 }

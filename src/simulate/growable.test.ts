@@ -60,6 +60,19 @@ describe("ByteBuilder", () => {
     expect(text(b.finish())).toBe(expected);
   });
 
+  test("decimal matches String() for every value below 100,000 and at each power of ten", () => {
+    // Every value of the pair-at-a-time steps below 10,000, and each way a larger number splits into them.
+    const values = Array.from({ length: 100_000 }, (_, i) => i);
+    for (let k = 5; k <= 9; k++) values.push(10 ** k - 1, 10 ** k, 10 ** k + 1);
+    values.push(2 ** 31 - 1);
+    const b = new ByteBuilder();
+    for (const value of values) {
+      b.decimal(value);
+      b.byte(0x2c);
+    }
+    expect(text(b.finish())).toBe(values.map((value) => `${value},`).join(""));
+  });
+
   test("grows across capacity without losing bytes, one byte at a time", () => {
     // The minimum capacity is 16, so 1000 bytes cross several doublings.
     const b = new ByteBuilder(1);

@@ -7,7 +7,53 @@
  */
 /** Copies up to this many bytes are done byte by byte. */
 const SHORT = 64;
-const POWERS = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
+
+/** The digits of a non-negative integer below 2^31. */
+function digitCount(v: number): number {
+  if (v < 10_000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
+  if (v < 100_000_000) return v < 100_000 ? 5 : v < 1_000_000 ? 6 : v < 10_000_000 ? 7 : 8;
+  return v < 1_000_000_000 ? 9 : 10;
+}
+
+/** "00" … "99" as ASCII pairs: two digits per step, half the divisions. */
+const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+
+/**
+ * Writes a non-negative integer below 2^31 in decimal ASCII into `data` at
+ * `at` (which must have room) and returns where it ends: the generator
+ * writes three per event, so no string and no per-byte capacity check.
+ * Below 10,000, v / 100 is (v · 5243) >>> 19 exactly (checked in the tests), which is cheaper than dividing.
+ */
+export function writeDecimal(data: Uint8Array, at: number, value: number): number {
+  const end = at + digitCount(value);
+  let v = value;
+  let p = end;
+  while (v >= 10_000) {
+    const high = (v / 10_000) | 0;
+    const low = v - high * 10_000;
+    const hundreds = (low * 5243) >>> 19;
+    const ones = (low - hundreds * 100) << 1;
+    data[--p] = PAIRS[ones + 1] as number;
+    data[--p] = PAIRS[ones] as number;
+    data[--p] = PAIRS[(hundreds << 1) + 1] as number;
+    data[--p] = PAIRS[hundreds << 1] as number;
+    v = high;
+  }
+  while (v >= 100) {
+    const hundreds = (v * 5243) >>> 19;
+    const ones = (v - hundreds * 100) << 1;
+    data[--p] = PAIRS[ones + 1] as number;
+    data[--p] = PAIRS[ones] as number;
+    v = hundreds;
+  }
+  if (v >= 10) {
+    data[--p] = PAIRS[(v << 1) + 1] as number;
+    data[--p] = PAIRS[v << 1] as number;
+  } else {
+    data[--p] = 0x30 + v;
+  }
+  return end;
+}
 
 export class ByteBuilder {
   length = 0;
@@ -37,18 +83,13 @@ export class ByteBuilder {
 
   /** A non-negative integer below 2^31 in decimal ASCII. */
   decimal(value: number): void {
-    let digits = 1;
-    while (digits < 10 && value >= (POWERS[digits] as number)) digits++;
-    if (this.length + digits > this.data.length) this.grow(digits);
-    const end = this.length + digits;
-    const data = this.data;
-    let v = value;
-    for (let at = end - 1; at >= this.length; at--) {
-      const next = (v / 10) | 0;
-      data[at] = 0x30 + v - next * 10;
-      v = next;
-    }
-    this.length = end;
+    this.length = writeDecimal(this.reserve(10), this.length, value);
+  }
+
+  /** The storage, grown if need be so that `n` more bytes fit after `length`: for writing a line with one check rather than one per byte. */
+  reserve(n: number): Uint8Array {
+    if (this.length + n > this.data.length) this.grow(n);
+    return this.data;
   }
 
   ascii(text: string): void {
@@ -88,12 +129,14 @@ export class Int32Builder {
   }
 
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+    if (this.length === this.data.length) this.grow(1);
     this.data[this.length++] = value;
+  }
+
+  /** The storage, grown if need be so that `n` more values fit after `length`. */
+  reserve(n: number): Int32Array {
+    if (this.length + n > this.data.length) this.grow(n);
+    return this.data;
   }
 
   /** The storage itself, of which the first `length` values are pushed; valid until the next push. */
@@ -106,6 +149,12 @@ export class Int32Builder {
     const out = new Int32Array(new SharedArrayBuffer(this.length * Int32Array.BYTES_PER_ELEMENT));
     out.set(this.data.subarray(0, this.length));
     return out;
+  }
+
+  private grow(needed: number): void {
+    const next = new Int32Array(Math.max(this.data.length * 2, this.length + needed));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
   }
 }
 

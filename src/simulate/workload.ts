@@ -1,5 +1,5 @@
-import { type EventMix, EventStream, type EventType } from "./event-stream.ts";
-import { ByteBuilder, Int32Builder } from "./growable.ts";
+import { type EventMix, EventStream, TYPE_CODES } from "./event-stream.ts";
+import { ByteBuilder, Int32Builder, writeDecimal } from "./growable.ts";
 import type { Prng } from "./prng.ts";
 
 export interface WorkloadOptions {
@@ -60,8 +60,9 @@ export const REPEAT_REACH = 1 << 16;
 const JUNK = ["junk", "|B", "-5|B", "x|P|1|2", "", "1e3|B", " 7|B"];
 /** Longer than the default --max-line-bytes (1024). */
 const OVERSIZED_PADDING = 1100;
-const CODES: Record<EventType, number> = { F: 0x46, U: 0x55, P: 0x50, S: 0x53, B: 0x42 };
 const PIPE = 0x7c;
+/** An event's line at its longest: three 10-digit numbers, three pipes, the type and CRLF. */
+const MAX_EVENT_LINE = 36;
 
 /**
  * The user ids of `clients` distinct clients among users 1 … users: the first
@@ -140,7 +141,7 @@ export class WorkloadGenerator {
     this.recipients.length = 0;
     const notificationsBefore = this.notifications;
     if (first === 1) {
-      this.event("B", 0);
+      this.event(TYPE_CODES.B, 0);
     } else {
       const size = Math.min(o.fixedBatches ? o.maxBatch : this.rng.range(1, o.maxBatch), o.events - stream.seq);
       for (let k = 0; k < size; k++) this.event(undefined, k);
@@ -161,28 +162,35 @@ export class WorkloadGenerator {
     };
   }
 
-  private event(type: EventType | undefined, k: number): void {
+  private event(code: number | undefined, k: number): void {
     const stream = this.stream;
-    stream.next(type);
+    stream.next(code);
     const seq = stream.seq;
     const at = seq & this.historyMask;
-    // The type letters are their own codes.
-    this.historyType[at] = stream.type.charCodeAt(0);
+    this.historyType[at] = stream.code;
     this.historyFrom[at] = stream.from;
     this.historyTo[at] = stream.to;
     const recipientsBefore = this.recipients.length;
-    switch (stream.type) {
-      case "F":
-      case "P":
+    switch (stream.code) {
+      case TYPE_CODES.F:
+      case TYPE_CODES.P:
         this.notify(stream.to);
         break;
-      case "S": {
+      case TYPE_CODES.S: {
+        // Room for every follower up front: most are not clients, so one check beats one per push.
         const followers = stream.followers(stream.from);
-        for (let i = 0; i < followers.length; i++) this.notify(followers[i] as number);
+        const clientOf = this.clientOf;
+        const into = this.recipients.reserve(followers.length);
+        let n = this.recipients.length;
+        for (let i = 0; i < followers.length; i++) {
+          const client = clientOf[followers[i] as number] as number;
+          if (client >= 0) into[n++] = client;
+        }
+        this.recipients.length = n;
         break;
       }
     }
-    if (stream.type === "B") {
+    if (stream.code === TYPE_CODES.B) {
       this.fanout[k] = BROADCAST;
       this.notifications += this.clientUsers.length;
     } else {
@@ -200,19 +208,21 @@ export class WorkloadGenerator {
   private encode(into: ByteBuilder, seq: number): void {
     const at = seq & this.historyMask;
     const code = this.historyType[at] as number;
-    into.decimal(seq);
-    into.byte(PIPE);
-    into.byte(code);
-    if (code !== CODES.B) {
-      into.byte(PIPE);
-      into.decimal(this.historyFrom[at] as number);
+    const data = into.reserve(MAX_EVENT_LINE);
+    let p = writeDecimal(data, into.length, seq);
+    data[p++] = PIPE;
+    data[p++] = code;
+    if (code !== TYPE_CODES.B) {
+      data[p++] = PIPE;
+      p = writeDecimal(data, p, this.historyFrom[at] as number);
     }
-    if (code === CODES.F || code === CODES.U || code === CODES.P) {
-      into.byte(PIPE);
-      into.decimal(this.historyTo[at] as number);
+    if (code === TYPE_CODES.F || code === TYPE_CODES.U || code === TYPE_CODES.P) {
+      data[p++] = PIPE;
+      p = writeDecimal(data, p, this.historyTo[at] as number);
     }
-    into.byte(0x0d);
-    into.byte(0x0a);
+    data[p++] = 0x0d;
+    data[p++] = 0x0a;
+    into.length = p;
   }
 
   /** Lays the generated batch out shuffled (Fisher–Yates, as Prng.shuffle draws), with noise after some lines. */

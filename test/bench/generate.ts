@@ -1,0 +1,40 @@
+/**
+ * What generating a default run costs the simulator's main thread
+ * (`bun test/bench/generate.ts [events]`, 10M by default): the seeded
+ * workload of `simulate`'s defaults, batch after batch, appended to an event
+ * window that nothing drains, as simulate does inside its timed part. Prints
+ * the CPU time of three passes, so a change to the generator can be measured
+ * before and after without a server, a network or the client threads.
+ */
+import { DEFAULT_MIX } from "../../src/cli/simulate-flags.ts";
+import { weights } from "../../src/cli/values.ts";
+import { EVENT_TYPES } from "../../src/simulate/event-stream.ts";
+import { EventWindow, WINDOW_SIZES } from "../../src/simulate/event-window.ts";
+import { planFor } from "../../src/simulate/simulation.ts";
+import { WindowWriter } from "../../src/simulate/window-writer.ts";
+
+const events = Number(process.argv[2] ?? 10_000_000);
+if (!Number.isInteger(events) || events < 1) {
+  console.error(`generate: expected a number of events, got ${JSON.stringify(process.argv[2])}`);
+  process.exit(2);
+}
+/** simulate's defaults, seed included: what a run with no flags generates. */
+const plan = planFor(666, { events, users: 1000, clients: 100, maxBatch: 100, mix: weights(EVENT_TYPES, 10_000)(DEFAULT_MIX), degree: 20, noise: 0 });
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+for (let pass = 1; pass <= 3; pass++) {
+  const window = EventWindow.create(WINDOW_SIZES, 1);
+  // The client thread and the sender are past everything, so the window never holds the generator back.
+  window.retain(0, 2 ** 31 - 1);
+  const writer = new WindowWriter(window, WINDOW_SIZES, plan.clientUsers.length);
+  const sender = { neededSeq: 2 ** 31 - 1, neededByte: 0, full: false };
+  const generator = plan.generator();
+  const start = cpuMs();
+  for (let batch = generator.next(); batch !== null; batch = generator.next()) {
+    if (!writer.fits(batch, sender)) throw new Error("the window held the generator back");
+    sender.neededByte = writer.append(batch) + batch.byteLength;
+  }
+  console.log(`pass ${pass}: ${events} events generated and appended in ${(cpuMs() - start).toFixed(0)} ms of CPU`);
+}
