@@ -129,14 +129,12 @@ export class Int32Builder {
   }
 
   push(value: number): void {
-    if (this.length === this.data.length) this.grow(1);
+    if (this.length === this.data.length) {
+      const next = new Int32Array(this.data.length * 2);
+      next.set(this.data);
+      this.data = next;
+    }
     this.data[this.length++] = value;
-  }
-
-  /** The storage, grown if need be so that `n` more values fit after `length`. */
-  reserve(n: number): Int32Array {
-    if (this.length + n > this.data.length) this.grow(n);
-    return this.data;
   }
 
   /** The storage itself, of which the first `length` values are pushed; valid until the next push. */
@@ -149,12 +147,6 @@ export class Int32Builder {
     const out = new Int32Array(new SharedArrayBuffer(this.length * Int32Array.BYTES_PER_ELEMENT));
     out.set(this.data.subarray(0, this.length));
     return out;
-  }
-
-  private grow(needed: number): void {
-    const next = new Int32Array(Math.max(this.data.length * 2, this.length + needed));
-    next.set(this.data.subarray(0, this.length));
-    this.data = next;
   }
 }
 

@@ -177,16 +177,8 @@ export class WorkloadGenerator {
         this.notify(stream.to);
         break;
       case TYPE_CODES.S: {
-        // Room for every follower up front: most are not clients, so one check beats one per push.
         const followers = stream.followers(stream.from);
-        const clientOf = this.clientOf;
-        const into = this.recipients.reserve(followers.length);
-        let n = this.recipients.length;
-        for (let i = 0; i < followers.length; i++) {
-          const client = clientOf[followers[i] as number] as number;
-          if (client >= 0) into[n++] = client;
-        }
-        this.recipients.length = n;
+        for (let i = 0; i < followers.length; i++) this.notify(followers[i] as number);
         break;
       }
     }
