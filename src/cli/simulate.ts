@@ -12,20 +12,16 @@ export type SimulateOptions = FlagValues<typeof SIMULATE_FLAGS>;
 const DEGREE = 20;
 
 /**
- * Generates the run, drives it against the server and prints the verdict:
- * the banner and a summary on stdout (exit 0), or what went wrong for which
- * client (exit 1). A server that cannot be reached is one line on stderr
- * (exit 2). Progress goes to stderr: one line rewritten in place on a
- * terminal, plain periodic lines otherwise.
+ * The workload simulate's flags describe; UsageError when they contradict
+ * each other. Benchmarks build theirs with it too, so they measure what a
+ * run with the same flags generates.
  */
-export async function runSimulation(o: SimulateOptions, { warnings }: Invocation): Promise<number> {
+export function workloadOptions(o: SimulateOptions): WorkloadOptions {
   const users = o.numberOfUsers === USERS_FROM_CLIENTS ? o.concurrencyLevel * 10 : o.numberOfUsers;
   if (o.concurrencyLevel > users) {
     throw new UsageError(`concurrencyLevel: ${o.concurrencyLevel} clients are distinct users, so numberOfUsers must be at least that, not ${users}`);
   }
-  const log = new Logger(o.logLevel);
-  for (const warning of warnings) log.warn(warning);
-  const options: WorkloadOptions = {
+  return {
     events: o.totalEvents,
     users,
     clients: o.concurrencyLevel,
@@ -34,13 +30,26 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
     degree: DEGREE,
     noise: o.noise,
   };
+}
+
+/**
+ * Generates the run, drives it against the server and prints the verdict:
+ * the banner and a summary on stdout (exit 0), or what went wrong for which
+ * client (exit 1). A server that cannot be reached is one line on stderr
+ * (exit 2). Progress goes to stderr: one line rewritten in place on a
+ * terminal, plain periodic lines otherwise.
+ */
+export async function runSimulation(o: SimulateOptions, { warnings }: Invocation): Promise<number> {
+  const options = workloadOptions(o);
+  const log = new Logger(o.logLevel);
+  for (const warning of warnings) log.warn(warning);
   const { clientUsers, generator } = planFor(o.randomSeed, options);
   const ports = o.clientListenerPort.join(",");
   const plan: RunPlan = {
     clientUsers,
     generator() {
       log.info(
-        `${o.concurrencyLevel} clients of ${users} users connected to ${o.host}:${ports}${o.transport === "ws" ? " over WebSocket" : ""}; ` +
+        `${o.concurrencyLevel} clients of ${options.users} users connected to ${o.host}:${ports}${o.transport === "ws" ? " over WebSocket" : ""}; ` +
           `sending ${o.totalEvents} events to ${o.host}:${o.eventListenerPort}${o.rate > 0 ? ` at ${o.rate} events/s` : ""}, generated as they go`,
       );
       return generator();

@@ -6,9 +6,9 @@
  * the CPU time of three passes, so a change to the generator can be measured
  * before and after without a server, a network or the client threads.
  */
-import { DEFAULT_MIX } from "../../src/cli/simulate-flags.ts";
-import { weights } from "../../src/cli/values.ts";
-import { EVENT_TYPES } from "../../src/simulate/event-stream.ts";
+import { parseFlags } from "../../src/cli/flags.ts";
+import { workloadOptions } from "../../src/cli/simulate.ts";
+import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
 import { EventWindow, WINDOW_SIZES } from "../../src/simulate/event-window.ts";
 import { planFor } from "../../src/simulate/simulation.ts";
 import { WindowWriter } from "../../src/simulate/window-writer.ts";
@@ -18,8 +18,9 @@ if (!Number.isInteger(events) || events < 1) {
   console.error(`generate: expected a number of events, got ${JSON.stringify(process.argv[2])}`);
   process.exit(2);
 }
-/** simulate's defaults, seed included: what a run with no flags generates. */
-const plan = planFor(666, { events, users: 1000, clients: 100, maxBatch: 100, mix: weights(EVENT_TYPES, 10_000)(DEFAULT_MIX), degree: 20, noise: 0 });
+/** simulate's defaults, seed included, from its own flag table: what a run with no other flags generates. */
+const flags = parseFlags(SIMULATE_FLAGS, ["--totalEvents", String(events)], {}).values;
+const plan = planFor(flags.randomSeed, workloadOptions(flags));
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
