@@ -61,11 +61,32 @@ async function sha256(path: string): Promise<string> {
   return hasher.digest("hex");
 }
 
+const USAGE = `Usage: bun run build [--all] [--outdir DIR]
+  Builds DIR/follower-maze (DIR defaults to dist) for this machine; --all builds every
+  release target (${Object.keys(TARGETS).join(", ")}) and writes DIR/SHA256SUMS.
+`;
+
+/** A usage error is one line and exit 2, as for the binary's own commands; --help prints the usage. */
+function options(): { all: boolean; outdir: string } {
+  let values: { all: boolean; outdir: string; help: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: Bun.argv.slice(2),
+      options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "dist" }, help: { type: "boolean", short: "h", default: false } },
+    }));
+  } catch (error) {
+    console.error(`build: ${error instanceof Error ? error.message : String(error)} (see bun run build --help)`);
+    process.exit(2);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  return values;
+}
+
 async function main(): Promise<void> {
-  const { values: args } = parseArgs({
-    args: Bun.argv.slice(2),
-    options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "dist" } },
-  });
+  const args = options();
   const outdir = resolve(import.meta.dir, args.outdir);
   mkdirSync(outdir, { recursive: true });
   if (!args.all) {
@@ -86,4 +107,9 @@ async function main(): Promise<void> {
 }
 
 // Imported by the release tests for the file names; only `bun build.ts` builds.
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await main().catch((error: unknown) => {
+    console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  });
+}

@@ -123,3 +123,26 @@ describe("release workflow", () => {
     }
   });
 });
+
+describe("bun run build's own flags", () => {
+  const build = (...args: string[]) =>
+    spawnSyncGuarded([process.execPath, "build.ts", ...args], { cwd: ROOT, stdout: "pipe", stderr: "pipe", timeout: 30_000 });
+
+  test("--help prints the usage and exits 0 without building", () => {
+    const run = build("--help");
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout.toString()).toStartWith("Usage: bun run build [--all] [--outdir DIR]");
+    expect(run.stdout.toString()).toContain(PLATFORMS.join(", "));
+  });
+
+  test("an unknown or incomplete flag is one line on stderr and exit 2, never a stack trace", () => {
+    for (const args of [["--nope"], ["--outdir"]]) {
+      const run = build(...args);
+      expect(run.exitCode).toBe(2);
+      const stderr = run.stderr.toString();
+      expect(stderr.trim().split("\n")).toHaveLength(1);
+      expect(stderr).toStartWith("build: ");
+      expect(stderr).toContain("(see bun run build --help)");
+    }
+  });
+});
