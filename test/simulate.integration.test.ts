@@ -10,7 +10,7 @@ import { weights } from "../src/cli/values.ts";
 import { EVENT_TYPES } from "../src/simulate/event-stream.ts";
 import { Prng } from "../src/simulate/prng.ts";
 import { BANNER, describeFailure } from "../src/simulate/report.ts";
-import { type Progress, planFor, type SimulationOptions, type SimulationResult, simulate } from "../src/simulate/simulation.ts";
+import { type Progress, planFor, SETTLE_MS, type SimulationOptions, type SimulationResult, simulate } from "../src/simulate/simulation.ts";
 import type { WorkloadOptions } from "../src/simulate/workload.ts";
 import { HOST, TestServer } from "./support/net-harness.ts";
 import { runCommand, runSimulate } from "./support/server-process.ts";
@@ -32,7 +32,7 @@ function workload(events: number, clients = 10, seed = 3, noise = 0): Run {
   return { ...generateWorkload(new Prng(seed), options), seed, options };
 }
 
-const CONTEXT = { timeoutMs: 5_000, clientSecret: false, sourceSecret: false };
+const CONTEXT = { timeoutMs: 5_000, clientSecret: false, sourceSecret: false, clients: 10, barrierClients: 10 };
 
 const cleanup: (() => unknown)[] = [];
 afterEach(async () => {
@@ -184,6 +184,25 @@ describe("simulate against deliberately broken servers", () => {
       }
     });
   }
+
+  test("a server that registers its clients a while after their ids arrive (a thread per client) still gets every one of them before event 1", async () => {
+    const server = toy("none", { registerDelayMs: (n) => (n * SETTLE_MS) / 20 });
+    expect((await run(workload(2_000), server)).failure).toBeNull();
+  });
+
+  test("clients registered after event 1 fail as stalled, and the report counts who got event 1 and says why", async () => {
+    // Every other client is registered long after the barrier broadcast went out.
+    const server = toy("none", { registerDelayMs: (n) => (n % 2 === 1 ? 2_000 : 0) });
+    const result = await run(workload(2_000), server, { timeoutMs: 400 });
+    const failure = result.failure;
+    if (failure === null || failure.kind === "source closed") throw new Error(`expected a client failure, got ${JSON.stringify(failure)}`);
+    expect(failure.kind).toBe("stalled");
+    expect(result.barrierClients).toBe(5);
+    const report = describeFailure(failure, { ...CONTEXT, timeoutMs: 400, barrierClients: result.barrierClients });
+    expect(report).toContain(
+      `hint: 5 of the 10 clients got event 1 and this one did not: the server had not registered it when event 1 came, ${SETTLE_MS} ms after`,
+    );
+  });
 
   test("WebSocket clients (--transport ws) pass against a correct WebSocket server", async () => {
     const server = toy("none", { webSocket: true });

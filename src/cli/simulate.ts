@@ -79,7 +79,13 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
     });
     if (rewriting) process.stderr.write("\n");
     if (result.failure !== null) {
-      const context = { timeoutMs: o.timeout, clientSecret: o["client-secret"] !== null, sourceSecret: o["source-secret"] !== null };
+      const context = {
+        timeoutMs: o.timeout,
+        clientSecret: o["client-secret"] !== null,
+        sourceSecret: o["source-secret"] !== null,
+        clients: result.clients,
+        barrierClients: result.barrierClients,
+      };
       process.stdout.write(`${describeFailure(result.failure, context)}\n`);
       return EXIT_FAILURE;
     }

@@ -1,16 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import { BANNER, describeFailure, latencySummary, progressLine, summaryLine } from "./report.ts";
-import type { Progress, SimulationResult } from "./simulation.ts";
+import { type Progress, SETTLE_MS, type SimulationResult } from "./simulation.ts";
 import type { ClientFailure } from "./verifier.ts";
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text);
 
-const CONTEXT = { timeoutMs: 20_000, clientSecret: false, sourceSecret: false };
+const CONTEXT = { timeoutMs: 20_000, clientSecret: false, sourceSecret: false, clients: 100, barrierClients: 0 };
 
 function result(o: Pick<SimulationResult, "events" | "notifications" | "clients" | "seconds" | "notificationsVerified" | "latency">): SimulationResult {
-  return { failure: null, eventsSent: o.events, ...o };
+  return { failure: null, eventsSent: o.events, barrierClients: o.clients, ...o };
 }
 
 function progress(o: Partial<Progress>): Progress {
@@ -161,6 +161,12 @@ describe("describeFailure", () => {
     const stalled = describeFailure(failure({ kind: "stalled", verified: 0, before: [] }), CONTEXT);
     expect(stalled).toContain("hint: no client got event 1: a server that has already used these sequence numbers");
     expect(stalled).toContain("fresh server without --start-seq");
+    // Others got event 1: the server is not reusing numbers, it had not registered this client yet.
+    const late = describeFailure(failure({ kind: "stalled", verified: 0, before: [] }), { ...CONTEXT, barrierClients: 77 });
+    expect(late).toContain(
+      `hint: 77 of the 100 clients got event 1 and this one did not: the server had not registered it when event 1 came, ${SETTLE_MS} ms after the clients sent their ids`,
+    );
+    expect(late).not.toContain("--start-seq");
     expect(describeFailure(failure({ kind: "disconnected", verified: 0, before: [] }), { ...CONTEXT, clientSecret: true })).toContain(
       "hint: check that --client-secret is the server's",
     );

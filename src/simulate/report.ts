@@ -1,6 +1,6 @@
 import { quote } from "../log/quote.ts";
 import type { LatencyHistogram } from "./latency-histogram.ts";
-import type { Progress, SimulationFailure, SimulationResult } from "./simulation.ts";
+import { type Progress, SETTLE_MS, type SimulationFailure, type SimulationResult } from "./simulation.ts";
 import type { ClientFailure } from "./verifier.ts";
 
 /** The original harness's last words on success. */
@@ -43,6 +43,9 @@ export interface FailureContext {
   timeoutMs: number;
   clientSecret: boolean;
   sourceSecret: boolean;
+  /** The run's clients, and how many of them got the barrier broadcast (event 1). */
+  clients: number;
+  barrierClients: number;
 }
 
 /** What went wrong, for whom, what was expected and received, the lines before it, and the likely cause when there is one. */
@@ -78,6 +81,12 @@ export function describeFailure(f: SimulationFailure, context: FailureContext): 
 /** The likely cause of a failure before the first notification, where the server, not its delivery, is the usual suspect. */
 function hint(f: ClientFailure, context: FailureContext): string | null {
   if (f.verified > 0) return null;
+  if (f.kind === "stalled" && context.barrierClients > 0) {
+    return (
+      `${count(context.barrierClients)} of the ${count(context.clients)} clients got event 1 and this one did not: the server had not registered it when event 1 came, ` +
+      `${SETTLE_MS} ms after the clients sent their ids (a server that reads ids on a thread per client may be slower to start them)`
+    );
+  }
   if (f.kind === "stalled") {
     return "no client got event 1: a server that has already used these sequence numbers (an earlier run, or --start-seq above 1) drops them as duplicates; run against a fresh server without --start-seq";
   }

@@ -55,8 +55,19 @@ export interface SimulationResult {
   notificationsVerified: number;
   /** Per notification, from its event's write to its arrival; the barrier broadcast not included. */
   latency: LatencyHistogram;
+  /** Clients that received the barrier broadcast (all of them once the run got past it). */
+  barrierClients: number;
 }
 
+/**
+ * Between the clients' ids going out and event 1 (the barrier): a server
+ * knows a client only once it has read its id, and one that reads ids on
+ * threads of its own (one per client) can still be starting them when the
+ * event source's first line arrives; a client it registers after event 1
+ * never gets it, and the run fails. The protocol has no acknowledgement to
+ * wait for instead; this comes before the clock starts.
+ */
+export const SETTLE_MS = 100;
 /** After the last expected byte, lines arriving this soon are still caught as extra. */
 const QUIET_MS = 250;
 const WATCH_MS = 100;
@@ -218,6 +229,7 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
   try {
     const target: ClientTarget = { host: o.host, ports: o.ports, transport: o.transport, secret: o.clientSecret };
     await Promise.all(fleets.map((fleet) => fleet.connect(target)));
+    await Bun.sleep(SETTLE_MS);
     generator = plan.generator();
     for (const [t, fleet] of fleets.entries()) fleet.attach(window.buffers, t, generator.events, o.timeoutMs);
     source = await connect<undefined>(o.host, o.eventPort, "event", undefined, {
@@ -272,5 +284,7 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     notifications: last.notifications,
     notificationsVerified: Math.max(0, last.notificationsVerified - n),
     latency,
+    // Until every client has the barrier nothing else is sent, so each notification verified is one client's barrier.
+    barrierClients: started > 0 ? n : Math.min(n, last.notificationsVerified),
   };
 }

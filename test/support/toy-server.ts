@@ -16,6 +16,11 @@ export interface ToyOptions {
   clientPorts?: number;
   /** Also serve clients over WebSocket on a port of its own: first message `<userId>`, then one message per notification. */
   webSocket?: boolean;
+  /**
+   * How long after its id arrived the n-th TCP client (from 0) is registered, as by a server
+   * that reads each id on a thread it starts for the client (default: at once).
+   */
+  registerDelayMs?: (n: number) => number;
 }
 
 /**
@@ -31,6 +36,8 @@ export class ToyServer {
   private readonly waiting = new Map<number, string>();
   private next = 1;
   private sent = 0;
+  /** TCP clients whose id has arrived, for ToyOptions.registerDelayMs. */
+  private arrivals = 0;
   private readonly events: TCPSocketListener<Pending>;
   private readonly users: TCPSocketListener<Pending>[];
   private readonly ws: Server<{ user: number }> | null;
@@ -65,8 +72,13 @@ export class ToyServer {
         socket: handlers((socket, line) => {
           if (socket.data.user >= 0) return;
           socket.data.user = Number(line);
-          this.registeredAt[at]++;
-          this.clients.set(socket.data.user, (this.clients.get(socket.data.user) ?? new Set()).add(socket));
+          const register = () => {
+            this.registeredAt[at]++;
+            this.clients.set(socket.data.user, (this.clients.get(socket.data.user) ?? new Set()).add(socket));
+          };
+          const delay = options.registerDelayMs?.(this.arrivals++) ?? 0;
+          if (delay > 0) setTimeout(register, delay);
+          else register();
         }),
       }),
     );
