@@ -129,6 +129,41 @@ describe("FollowerTable", () => {
     for (const followee of [5, 6]) expect(followersOf(table, followee)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
   });
 
+  test("lists swinging between empty and hundreds, through every block size both ways, match a reference", () => {
+    const prng = new Prng(17);
+    const table = new FollowerTable(1);
+    const reference = new Map<number, Set<number>>();
+    const followees = [3, 4, 5, 6];
+    let arena = 0;
+    for (let swing = 0; swing < 6; swing++) {
+      // Up: each list to a different size, interleaved so that lists move rather than grow in place.
+      for (let i = 0; i < 600; i++) {
+        for (const followee of followees) {
+          if (i >= 150 * (followee - 2)) continue;
+          const follower = prng.int(5000);
+          const set = reference.get(followee) ?? new Set<number>();
+          reference.set(followee, set);
+          expect(table.follow(follower, followee)).toBe(!set.has(follower));
+          set.add(follower);
+        }
+      }
+      expectMatches(table, reference, 8);
+      // Down: most of each list, in random order, and two lists all the way to empty.
+      for (const followee of followees) {
+        const set = reference.get(followee) as Set<number>;
+        const leaving = prng.shuffle([...set]).slice(0, followee % 2 === 0 ? set.size : Math.floor(set.size * 0.9));
+        for (const follower of leaving) {
+          expect(table.unfollow(follower, followee)).toBe(true);
+          set.delete(follower);
+        }
+      }
+      expectMatches(table, reference, 8);
+      if (swing === 1) arena = table.followerArena.length;
+    }
+    // Blocks freed on the way down serve the next swing up.
+    expect(table.followerArena.length).toBe(arena);
+  });
+
   test("follow and unfollow cycles do not grow the arena", () => {
     const prng = new Prng(11);
     const table = new FollowerTable(1);
