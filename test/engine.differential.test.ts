@@ -522,7 +522,8 @@ function mismatch(id: number, user: number, expected: readonly string[], actual:
 function followersOf(run: EngineRun, user: number): number[] {
   const index = run.users.lookup(user);
   if (index < 0) return [];
-  const list = run.graph.followers(index).subarray(0, run.graph.followerCount(index));
+  const first = run.graph.followersStart(index);
+  const list = run.graph.followerArena.subarray(first, first + run.graph.followerCount(index));
   return Array.from(list, (i) => run.users.idOf(i)).sort((a, b) => a - b);
 }
 

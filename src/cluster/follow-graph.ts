@@ -36,8 +36,9 @@ export class FollowGraph {
       const count = table.followerCount(index);
       if (count === 0) continue;
       if (count > ids.length) ids = new Int32Array(Math.max(count, ids.length * 2));
-      const followers = table.followers(index);
-      for (let i = 0; i < count; i++) ids[i] = users.idOf(followers[i]);
+      const followers = table.followerArena;
+      const first = table.followersStart(index);
+      for (let i = 0; i < count; i++) ids[i] = users.idOf(followers[first + i]);
       visit(users.idOf(index), ids, count);
     }
   }

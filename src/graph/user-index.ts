@@ -8,8 +8,9 @@ const EMPTY = -1;
  * state can live in flat typed arrays. Open addressing with linear probing in
  * Int32Arrays; ids are never removed, because follow edges outlive connections.
  *
- * FollowerTable has a table of the same design, keyed by pairs. They stay
- * two specialised copies on purpose: one shared pair-keyed table measured
+ * FollowerTable's edge hash is of the same family (linear probing,
+ * backward-shift deletion), keyed by pairs. They stay two specialised
+ * copies on purpose: one shared pair-keyed table measured
  * 22–34% slower on follow/unfollow churn, 15–19% on building a graph and
  * 3–7% on the whole engine (`bun run bench "FollowerTable|Engine"`, medians
  * of 5 interleaved runs). The hash functions are shared (int-hash.ts).

@@ -48,12 +48,13 @@ export class Router {
       case STATUS: {
         const user = this.users.lookup(from);
         if (user < 0) return;
-        const followers = this.graph.followers(user);
-        const count = this.graph.followerCount(user);
+        const followers = this.graph.followerArena;
+        const first = this.graph.followersStart(user);
+        const end = first + this.graph.followerCount(user);
         const clients = this.clients;
         // Stored once, on meeting the first follower who is connected.
         let at = -1;
-        for (let i = 0; i < count; i++) {
+        for (let i = first; i < end; i++) {
           const outboxes = clients.connectionsOf(followers[i]);
           const n = outboxes.length;
           if (n === 0) continue;

@@ -33,10 +33,11 @@ const onlineFollowers: Int32Array[] = [];
 let total = 0,
   totalOnline = 0;
 for (let u = 0; u < USERS; u++) {
-  const f = table.followers(u),
+  const f = table.followerArena,
+    first = table.followersStart(u),
     n = table.followerCount(u);
   const list: number[] = [];
-  for (let i = 0; i < n; i++) if (online[f[i]]) list.push(f[i]);
+  for (let i = first; i < first + n; i++) if (online[f[i]]) list.push(f[i]);
   onlineFollowers.push(Int32Array.from(list));
   total += n;
   totalOnline += list.length;
@@ -48,9 +49,10 @@ summary(() => {
     let hits = 0;
     for (let k = 0; k < senders.length; k++) {
       const u = senders[k],
-        f = table.followers(u),
-        n = table.followerCount(u);
-      for (let i = 0; i < n; i++) hits += dir.connectionsOf(f[i]).length;
+        f = table.followerArena,
+        first = table.followersStart(u),
+        end = first + table.followerCount(u);
+      for (let i = first; i < end; i++) hits += dir.connectionsOf(f[i]).length;
     }
     do_not_optimize(hits);
   });
