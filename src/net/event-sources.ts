@@ -1,9 +1,11 @@
+import { fullGC } from "bun:jsc";
 import type { Socket, TCPSocketListener } from "bun";
 import type { SourceSecret } from "../auth/source-secret.ts";
 import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
 import type { SourceEntry } from "../status/connections.ts";
 import { Handshake, type Stage, type Timers } from "./handshake.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
+import { READ_GARBAGE_BYTES, ReadGarbage } from "./read-garbage.ts";
 
 /** The sequencer as the event port sees it: the sink of every source's lines, and one read cycle per read. */
 export interface SourcePipeline extends LineSink {
@@ -129,6 +131,7 @@ export class EventSources {
   /** Sources past TLS and AUTH, which may send events. */
   private accepted = 0;
   private paused = false;
+  private readonly garbage = new ReadGarbage(READ_GARBAGE_BYTES, fullGC);
 
   constructor(
     options: EventSourceOptions,
@@ -158,6 +161,7 @@ export class EventSources {
         this.flow(pipeline.read(connection.framer, chunk));
         connection.lines += pipeline.counters.lines - linesBefore;
         connection.bytes += chunk.length;
+        this.garbage.read(chunk.length);
         if (this.paused) socket.pause();
       },
       close: (socket) => {
