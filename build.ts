@@ -16,6 +16,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import pkg from "./package.json" with { type: "json" };
+import { errorMessage } from "./src/errors.ts";
 
 export const TARGETS = {
   "linux-x64": "bun-linux-x64",
@@ -75,7 +76,7 @@ function options(): { all: boolean; outdir: string } {
       options: { all: { type: "boolean", default: false }, outdir: { type: "string", default: "dist" }, help: { type: "boolean", short: "h", default: false } },
     }));
   } catch (error) {
-    console.error(`build: ${error instanceof Error ? error.message : String(error)} (see bun run build --help)`);
+    console.error(`build: ${errorMessage(error)} (see bun run build --help)`);
     process.exit(2);
   }
   if (values.help) {
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
 // Imported by the release tests for the file names; only `bun build.ts` builds.
 if (import.meta.main) {
   await main().catch((error: unknown) => {
-    console.error(`build: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`build: ${errorMessage(error)}`);
     process.exit(1);
   });
 }
