@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ByteBuilder, Int32Builder, Int32Queue } from "./growable.ts";
+import { ByteBuilder, DECIMAL_SPILL, Int32Builder, Int32Queue, writeDecimal } from "./growable.ts";
 import { Prng } from "./prng.ts";
 
 const decoder = new TextDecoder();
@@ -134,6 +134,21 @@ describe("ByteBuilder", () => {
     b.length = 0;
     b.ascii("short");
     expect(text(b.finish())).toBe("short");
+  });
+});
+
+describe("writeDecimal", () => {
+  test("stores nothing before the number and at most DECIMAL_SPILL bytes after it", () => {
+    const data = new Uint8Array(32);
+    const view = new DataView(data.buffer);
+    for (const value of [0, 7, 42, 999, 1000, 12_345, 9_999_999, 10_000_000, 123_456_789, 2 ** 31 - 1]) {
+      data.fill(0xee);
+      const end = writeDecimal(view, 8, value);
+      expect(end - 8).toBe(String(value).length);
+      expect(text(data.subarray(8, end))).toBe(String(value));
+      expect(data.subarray(0, 8).every((byte) => byte === 0xee)).toBe(true);
+      expect(data.subarray(end + DECIMAL_SPILL).every((byte) => byte === 0xee)).toBe(true);
+    }
   });
 });
 

@@ -8,59 +8,60 @@
 /** Copies up to this many bytes are done byte by byte. */
 const SHORT = 64;
 
-/** The digits of a non-negative integer below 2^31. */
-function digitCount(v: number): number {
-  if (v < 10_000) return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
-  if (v < 100_000_000) return v < 100_000 ? 5 : v < 1_000_000 ? 6 : v < 10_000_000 ? 7 : 8;
-  return v < 1_000_000_000 ? 9 : 10;
+/** The digits of a non-negative integer below 10,000. */
+function smallDigits(v: number): number {
+  return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : 4;
 }
 
-/** "00" … "99" as ASCII pairs: two digits per step, half the divisions. */
-const PAIRS = Uint8Array.from({ length: 200 }, (_, i) => 0x30 + (i % 2 === 0 ? Math.floor(i / 20) : (i >> 1) % 10));
+/** "0000" … "9999" as ASCII, each in a little-endian uint32: one store writes four digits, and a shift drops leading zeros. */
+const QUADS = Uint32Array.from({ length: 10_000 }, (_, i) => {
+  const digits = String(i).padStart(4, "0");
+  return (digits.charCodeAt(0) | (digits.charCodeAt(1) << 8) | (digits.charCodeAt(2) << 16) | (digits.charCodeAt(3) << 24)) >>> 0;
+});
+
+/** Bytes writeDecimal may store past the number it writes. */
+export const DECIMAL_SPILL = 3;
 
 /**
- * Writes a non-negative integer below 2^31 in decimal ASCII into `data` at
- * `at` (which must have room) and returns where it ends: the generator
- * writes three per event, so no string and no per-byte capacity check.
- * Below 10,000, v / 100 is (v · 5243) >>> 19 exactly (checked in the tests), which is cheaper than dividing.
+ * Writes a non-negative integer below 2^31 in decimal ASCII into `view` at
+ * `at` and returns where it ends: the generator writes three per event, so
+ * no string, no per-byte store and no capacity check. The number's leading
+ * four-digit group is stored whole, so up to DECIMAL_SPILL bytes after its
+ * end are overwritten and must have room (the caller writes there next).
  */
-export function writeDecimal(data: Uint8Array, at: number, value: number): number {
-  const end = at + digitCount(value);
-  let v = value;
-  let p = end;
-  while (v >= 10_000) {
-    const high = (v / 10_000) | 0;
-    const low = v - high * 10_000;
-    const hundreds = (low * 5243) >>> 19;
-    const ones = (low - hundreds * 100) << 1;
-    data[--p] = PAIRS[ones + 1] as number;
-    data[--p] = PAIRS[ones] as number;
-    data[--p] = PAIRS[(hundreds << 1) + 1] as number;
-    data[--p] = PAIRS[hundreds << 1] as number;
-    v = high;
+export function writeDecimal(view: DataView, at: number, value: number): number {
+  if (value < 10_000) {
+    const digits = smallDigits(value);
+    view.setUint32(at, (QUADS[value] as number) >>> ((4 - digits) << 3), true);
+    return at + digits;
   }
-  while (v >= 100) {
-    const hundreds = (v * 5243) >>> 19;
-    const ones = (v - hundreds * 100) << 1;
-    data[--p] = PAIRS[ones + 1] as number;
-    data[--p] = PAIRS[ones] as number;
-    v = hundreds;
-  }
-  if (v >= 10) {
-    data[--p] = PAIRS[(v << 1) + 1] as number;
-    data[--p] = PAIRS[v << 1] as number;
+  let high = (value / 10_000) | 0;
+  const low = value - high * 10_000;
+  let p = at;
+  if (high >= 10_000) {
+    const top = (high / 10_000) | 0;
+    high -= top * 10_000;
+    const digits = smallDigits(top);
+    view.setUint32(p, (QUADS[top] as number) >>> ((4 - digits) << 3), true);
+    view.setUint32(p + digits, QUADS[high] as number, true);
+    p += digits + 4;
   } else {
-    data[--p] = 0x30 + v;
+    const digits = smallDigits(high);
+    view.setUint32(p, (QUADS[high] as number) >>> ((4 - digits) << 3), true);
+    p += digits;
   }
-  return end;
+  view.setUint32(p, QUADS[low] as number, true);
+  return p + 4;
 }
 
 export class ByteBuilder {
   length = 0;
   private data: Uint8Array;
+  private dataView: DataView;
 
   constructor(capacity = 1 << 16) {
     this.data = new Uint8Array(Math.max(16, capacity));
+    this.dataView = new DataView(this.data.buffer);
   }
 
   byte(value: number): void {
@@ -83,13 +84,13 @@ export class ByteBuilder {
 
   /** A non-negative integer below 2^31 in decimal ASCII. */
   decimal(value: number): void {
-    this.length = writeDecimal(this.reserve(10), this.length, value);
+    this.length = writeDecimal(this.reserve(10 + DECIMAL_SPILL), this.length, value);
   }
 
   /** The storage, grown if need be so that `n` more bytes fit after `length`: for writing a line with one check rather than one per byte. */
-  reserve(n: number): Uint8Array {
+  reserve(n: number): DataView {
     if (this.length + n > this.data.length) this.grow(n);
-    return this.data;
+    return this.dataView;
   }
 
   ascii(text: string): void {
@@ -117,6 +118,7 @@ export class ByteBuilder {
     const next = new Uint8Array(Math.max(this.data.length * 2, this.length + needed));
     next.set(this.data.subarray(0, this.length));
     this.data = next;
+    this.dataView = new DataView(next.buffer);
   }
 }
 

@@ -1,5 +1,5 @@
 import { type EventMix, EventStream, TYPE_CODES } from "./event-stream.ts";
-import { ByteBuilder, Int32Builder, writeDecimal } from "./growable.ts";
+import { ByteBuilder, DECIMAL_SPILL, Int32Builder, writeDecimal } from "./growable.ts";
 import type { Prng } from "./prng.ts";
 
 export interface WorkloadOptions {
@@ -61,6 +61,8 @@ const JUNK = ["junk", "|B", "-5|B", "x|P|1|2", "", "1e3|B", " 7|B"];
 /** Longer than the default --max-line-bytes (1024). */
 const OVERSIZED_PADDING = 1100;
 const PIPE = 0x7c;
+/** "\r\n" as a little-endian uint16. */
+const CRLF = 0x0a0d;
 /** An event's line at its longest: three 10-digit numbers, three pipes, the type and CRLF. */
 const MAX_EVENT_LINE = 36;
 
@@ -200,21 +202,22 @@ export class WorkloadGenerator {
   private encode(into: ByteBuilder, seq: number): void {
     const at = seq & this.historyMask;
     const code = this.historyType[at] as number;
-    const data = into.reserve(MAX_EVENT_LINE);
+    const data = into.reserve(MAX_EVENT_LINE + DECIMAL_SPILL);
     let p = writeDecimal(data, into.length, seq);
-    data[p++] = PIPE;
-    data[p++] = code;
-    if (code !== TYPE_CODES.B) {
-      data[p++] = PIPE;
-      p = writeDecimal(data, p, this.historyFrom[at] as number);
+    // "|type|" in one store; a broadcast has no ids, so only its "|B" stays.
+    data.setUint32(p, PIPE | (code << 8) | (PIPE << 16), true);
+    if (code === TYPE_CODES.B) {
+      p += 2;
+    } else {
+      p = writeDecimal(data, p + 3, this.historyFrom[at] as number);
+      // Every type but S and B names both users.
+      if (code !== TYPE_CODES.S) {
+        data.setUint8(p, PIPE);
+        p = writeDecimal(data, p + 1, this.historyTo[at] as number);
+      }
     }
-    if (code === TYPE_CODES.F || code === TYPE_CODES.U || code === TYPE_CODES.P) {
-      data[p++] = PIPE;
-      p = writeDecimal(data, p, this.historyTo[at] as number);
-    }
-    data[p++] = 0x0d;
-    data[p++] = 0x0a;
-    into.length = p;
+    data.setUint16(p, CRLF, true);
+    into.length = p + 2;
   }
 
   /** Lays the generated batch out shuffled (Fisher–Yates, as Prng.shuffle draws), with noise after some lines. */
