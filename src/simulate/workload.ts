@@ -179,8 +179,11 @@ export class WorkloadGenerator {
         this.notify(stream.to);
         break;
       case TYPE_CODES.S: {
-        const followers = stream.followers(stream.from);
-        for (let i = 0; i < followers.length; i++) this.notify(followers[i] as number);
+        const { graph, from } = stream;
+        const followers = graph.followerArena;
+        const start = graph.followersStart(from);
+        const end = start + graph.followerCount(from);
+        for (let i = start; i < end; i++) this.notify(followers[i] as number);
         break;
       }
     }
