@@ -153,6 +153,19 @@ describe("writeDecimal", () => {
 });
 
 describe("Int32Builder", () => {
+  test("reserve grows to fit n more values after length and keeps those pushed", () => {
+    const b = new Int32Builder(4);
+    for (let i = 0; i < 3; i++) b.push(i);
+    const data = b.reserve(100);
+    expect(data.length).toBeGreaterThanOrEqual(103);
+    expect(Array.from(data.subarray(0, 3))).toEqual([0, 1, 2]);
+    expect(b.reserve(10)).toBe(data);
+    data[3] = 7;
+    b.length = 4;
+    b.push(8);
+    expect(Array.from(b.buffer.subarray(0, b.length))).toEqual([0, 1, 2, 7, 8]);
+  });
+
   test("starts empty", () => {
     expect(new Int32Builder().finish()).toEqual(new Int32Array(0));
   });

@@ -127,12 +127,17 @@ export class Int32Builder {
   }
 
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
+    this.reserve(1)[this.length++] = value;
+  }
+
+  /** The storage, grown if need be so that `n` more values fit after `length`: for a run of values with one check. */
+  reserve(n: number): Int32Array {
+    if (this.length + n > this.data.length) {
+      const next = new Int32Array(Math.max(this.data.length * 2, this.length + n));
+      next.set(this.data.subarray(0, this.length));
       this.data = next;
     }
-    this.data[this.length++] = value;
+    return this.data;
   }
 
   /** The storage itself, of which the first `length` values are pushed; valid until the next push. */

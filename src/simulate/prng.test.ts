@@ -12,3 +12,13 @@ describe("Prng.int", () => {
     }
   });
 });
+
+describe("Prng.chance", () => {
+  test("is next() < p, draw for draw", () => {
+    const a = new Prng(99);
+    const b = new Prng(99);
+    for (const p of [0, 2 ** -32, 1e-9, 0.1, 0.5, 0.9, 1 - 2 ** -32, 1, 2, -1, Number.NaN]) {
+      for (let k = 0; k < 2000; k++) expect(a.chance(p)).toBe(b.next() < p);
+    }
+  });
+});

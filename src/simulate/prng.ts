@@ -40,7 +40,8 @@ export class Prng {
 
   /** True with probability p. */
   chance(p: number): boolean {
-    return this.next() < p;
+    // next() < p without its division: scaling both sides by 2^32 is exact.
+    return this.bits() >>> 0 < p * 4294967296;
   }
 
   pick<T>(items: readonly T[]): T {
