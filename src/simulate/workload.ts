@@ -63,8 +63,8 @@ const OVERSIZED_PADDING = 1100;
 const PIPE = 0x7c;
 /** "\r\n" as a little-endian uint16. */
 const CRLF = 0x0a0d;
-/** An event's line at its longest: three 10-digit numbers, three pipes, the type and CRLF. */
-const MAX_EVENT_LINE = 36;
+/** What writing an event's line needs: the line at its longest (three 10-digit numbers, three pipes, the type and CRLF), and what writeDecimal spills past it. */
+const LINE_ROOM = 36 + DECIMAL_SPILL;
 
 /**
  * The user ids of `clients` distinct clients among users 1 … users: the first
@@ -211,26 +211,25 @@ export class WorkloadGenerator {
     if (client >= 0) this.recipients.push(client);
   }
 
-  /** Event `seq`'s line, from the history (it must be at most REPEAT_REACH + maxBatch back). */
-  private encode(into: ByteBuilder, seq: number): void {
-    const at = seq & this.historyMask;
-    const code = this.historyType[at] as number;
-    const data = into.reserve(MAX_EVENT_LINE + DECIMAL_SPILL);
-    let p = writeDecimal(data, into.length, seq);
+  /** Writes event `seq`'s line, from the history (it must be at most REPEAT_REACH + maxBatch back), into `into` at `at`, which has LINE_ROOM; returns where it ends. */
+  private encode(into: DataView, at: number, seq: number): number {
+    const slot = seq & this.historyMask;
+    const code = this.historyType[slot] as number;
+    let p = writeDecimal(into, at, seq);
     // "|type|" in one store; a broadcast has no ids, so only its "|B" stays.
-    data.setUint32(p, PIPE | (code << 8) | (PIPE << 16), true);
+    into.setUint32(p, PIPE | (code << 8) | (PIPE << 16), true);
     if (code === TYPE_CODES.B) {
       p += 2;
     } else {
-      p = writeDecimal(data, p + 3, this.historyFrom[at] as number);
+      p = writeDecimal(into, p + 3, this.historyFrom[slot] as number);
       // Every type but S and B names both users.
       if (code !== TYPE_CODES.S) {
-        data.setUint8(p, PIPE);
-        p = writeDecimal(data, p + 1, this.historyTo[at] as number);
+        into.setUint8(p, PIPE);
+        p = writeDecimal(into, p + 1, this.historyTo[slot] as number);
       }
     }
-    data.setUint16(p, CRLF, true);
-    into.length = p + 2;
+    into.setUint16(p, CRLF, true);
+    return p + 2;
   }
 
   /** Lays the generated batch out shuffled (Fisher–Yates, as Prng.shuffle draws), with noise after some lines. */
@@ -245,12 +244,14 @@ export class WorkloadGenerator {
       order[j] = t;
     }
     out.length = 0;
+    const { lineStart, lineLength } = this;
     const noise = this.o.noise ?? 0;
     for (let k = 0; k < n; k++) {
       const i = (order[k] as number) - first;
-      this.lineStart[i] = out.length;
-      this.encode(out, first + i);
-      this.lineLength[i] = out.length - (this.lineStart[i] as number);
+      const start = out.length;
+      out.length = this.encode(out.reserve(LINE_ROOM), start, first + i);
+      lineStart[i] = start;
+      lineLength[i] = out.length - start;
       if (noise > 0 && rng.chance(noise)) this.noise(first, k);
     }
   }
@@ -261,7 +262,7 @@ export class WorkloadGenerator {
     switch (rng.int(4)) {
       case 0: {
         const seq = first > 1 && rng.chance(0.5) ? rng.range(Math.max(1, first - REPEAT_REACH), first - 1) : (this.order[rng.int(sentInBatch + 1)] as number);
-        this.encode(out, seq);
+        out.length = this.encode(out.reserve(LINE_ROOM), out.length, seq);
         return;
       }
       case 1:
