@@ -1,13 +1,13 @@
 /**
- * Deterministic pseudo-random numbers (mulberry32) for the simulator and the tests: the same seed
- * always gives the same sequence, so a failing run or randomized test can be replayed.
- */
-/**
  * The whole numbers n up to which int(n) needs no doubles: masking keeps
  * exactly 0 … 2^15 − 1, and below 2^15 every partial sum fits an int32.
  */
 const SMALL_N = 0x7fff;
 
+/**
+ * Deterministic pseudo-random numbers (mulberry32) for the simulator and the tests: the same seed
+ * always gives the same sequence, so a failing run or randomized test can be replayed.
+ */
 export class Prng {
   private state: number;
 
