@@ -61,7 +61,7 @@ describe("ByteBuilder", () => {
   });
 
   test("decimal matches String() for every value below 100,000 and at each power of ten", () => {
-    // Every value of the pair-at-a-time steps below 10,000, and each way a larger number splits into them.
+    // Every value of the looked-up groups below 10,000, and each way a larger number splits into four-digit groups.
     const values = Array.from({ length: 100_000 }, (_, i) => i);
     for (let k = 5; k <= 9; k++) values.push(10 ** k - 1, 10 ** k, 10 ** k + 1);
     values.push(2 ** 31 - 1);
