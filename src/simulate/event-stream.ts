@@ -4,7 +4,7 @@
  * types over a follower graph that is modelled while generating, so unfollows
  * mostly remove edges that exist and status updates reach real followers.
  */
-import { FollowerTable } from "../graph/follower-table.ts";
+import { EdgeIndex } from "./edge-index.ts";
 import type { Prng } from "./prng.ts";
 
 export type EventType = "F" | "U" | "P" | "S" | "B";
@@ -60,12 +60,13 @@ export class EventStream {
   private readonly table: Uint8Array;
   /**
    * Followers of each user, for unfollows of real edges and status fan-out:
-   * the server's own table, whose lists keep the order a seed depends on (a
-   * follow appends, an unfollow moves the last follower into the hole), and
-   * which the generator runs faster on than on a list of numbers per user
-   * with a hash of each edge's position in it.
+   * the simulator's own, not the server's FollowerTable, since simulate is
+   * the server's independent check and a bug both shared would hide itself.
    */
-  readonly graph = new FollowerTable();
+  private readonly lists: number[][];
+  /** Position of each edge in its followee's list, so an unfollow removes it in O(1). */
+  private readonly edgeAt: EdgeIndex;
+  private edges = 0;
   private readonly maxEdges: number;
 
   constructor(
@@ -73,7 +74,13 @@ export class EventStream {
     private readonly options: EventStreamOptions,
   ) {
     this.table = Uint8Array.from(EVENT_TYPES.flatMap((type) => Array<number>(options.mix[type]).fill(TYPE_CODES[type])));
+    this.lists = Array.from({ length: options.users + 1 }, () => []);
     this.maxEdges = options.users * (options.degree ?? Infinity);
+    this.edgeAt = new EdgeIndex();
+  }
+
+  followers(user: number): readonly number[] {
+    return this.lists[user];
   }
 
   /** Makes the next event, of the type with TYPE_CODES `code` if given, else drawn from the mix. */
@@ -84,20 +91,28 @@ export class EventStream {
       case F: {
         this.from = this.user();
         this.to = this.followee();
-        const count = this.graph.followerCount(this.to);
-        if (this.graph.edges >= this.maxEdges && count > 0) {
-          // Saturated: re-follow an existing edge so the graph stops growing.
-          this.from = this.follower(this.to, this.rng.int(count));
+        const list = this.lists[this.to];
+        if (this.edges >= this.maxEdges && list.length > 0) {
+          // Saturated: re-follow an existing edge so the graph stops growing; being in the list, it needs no lookup.
+          this.from = list[this.rng.int(list.length)] as number;
           return;
         }
-        this.graph.follow(this.from, this.to);
+        this.follow(this.from, this.to);
         return;
       }
       case U: {
         this.to = this.followee();
-        const count = this.graph.followerCount(this.to);
-        this.from = count > 0 && this.rng.chance(UNFOLLOW_EXISTING) ? this.follower(this.to, this.rng.int(count)) : this.user();
-        this.graph.unfollow(this.from, this.to);
+        const list = this.lists[this.to];
+        if (list.length > 0 && this.rng.chance(UNFOLLOW_EXISTING)) {
+          // Its position in the list is the one drawn, so only a random pair needs the lookup.
+          const position = this.rng.int(list.length);
+          this.from = list[position] as number;
+          this.removeAt(this.from, this.to, position);
+        } else {
+          this.from = this.user();
+          const position = this.edgeAt.get(this.from, this.to);
+          if (position >= 0) this.removeAt(this.from, this.to, position);
+        }
         return;
       }
       case P:
@@ -118,8 +133,23 @@ export class EventStream {
     return this.options.skew ? skewedUser(this.rng, this.options.users) : this.user();
   }
 
-  /** The follower at `position` in `user`'s list. */
-  private follower(user: number, position: number): number {
-    return this.graph.followerArena[this.graph.followersStart(user) + position] as number;
+  private follow(from: number, to: number): void {
+    if (this.edgeAt.get(from, to) >= 0) return;
+    this.edgeAt.set(from, to, this.lists[to].length);
+    this.lists[to].push(from);
+    this.edges++;
+  }
+
+  /** Removes edge from → to, which is at `position` in its followee's list. */
+  private removeAt(from: number, to: number, position: number): void {
+    // Swap-remove: the list's order carries no meaning, and this keeps unfollows O(1).
+    const list = this.lists[to];
+    const last = list.pop() as number;
+    if (position < list.length) {
+      list[position] = last;
+      this.edgeAt.set(last, to, position);
+    }
+    this.edgeAt.delete(from, to);
+    this.edges--;
   }
 }

@@ -179,16 +179,13 @@ export class WorkloadGenerator {
         this.notify(stream.to);
         break;
       case TYPE_CODES.S: {
-        const { graph, from } = stream;
-        const followers = graph.followerArena;
-        const start = graph.followersStart(from);
-        const end = start + graph.followerCount(from);
+        const followers = stream.followers(stream.from);
         const { clientOf, recipients } = this;
-        const into = recipients.reserve(end - start);
+        const into = recipients.reserve(followers.length);
         let count = recipients.length;
         // Each follower's client index is stored and only a client (not −1) advances the count: cheaper than a branch on
         // which followers are clients, which is random.
-        for (let i = start; i < end; i++) {
+        for (let i = 0; i < followers.length; i++) {
           const client = clientOf[followers[i] as number] as number;
           into[count] = client;
           count += ~client >>> 31;
