@@ -43,7 +43,7 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
   const options = workloadOptions(o);
   const log = new Logger(o.logLevel);
   for (const warning of warnings) log.warn(warning);
-  const { clientUsers, generator } = planFor(o.randomSeed, options);
+  const { clientUsers, generator, rehearsal } = planFor(o.randomSeed, options);
   const ports = o.clientListenerPort.join(",");
   const plan: RunPlan = {
     clientUsers,
@@ -54,6 +54,7 @@ export async function runSimulation(o: SimulateOptions, { warnings }: Invocation
       );
       return generator();
     },
+    rehearsal,
   };
 
   const live = process.stderr.isTTY === true;

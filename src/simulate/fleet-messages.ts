@@ -6,6 +6,7 @@ import type { ClientFailure } from "./verifier.ts";
 /** Main thread → client thread. */
 export type ToFleet =
   | { type: "connect"; target: ClientTarget; clientUsers: Int32Array; clients: number[] }
+  | { type: "rehearse"; window: WindowBuffers; thread: number; events: number; passes: number }
   | { type: "attach"; window: WindowBuffers; thread: number; events: number; timeoutMs: number; verified: Float64Array }
   | { type: "fail stalled" }
   | { type: "close" };
@@ -14,6 +15,7 @@ export type ToFleet =
 export type FromFleet =
   | { type: "connected" }
   | { type: "connect failed"; message: string }
+  | { type: "rehearsed" }
   | { type: "registered" }
   | { type: "done" }
   | { type: "failed"; failure: ClientFailure }

@@ -40,6 +40,10 @@ self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
       }
       return;
     }
+    case "rehearse":
+      (fleet as ClientFleet).rehearse(data.window, data.thread, data.events, data.passes);
+      post({ type: "rehearsed" });
+      return;
     case "attach": {
       const own = fleet as ClientFleet;
       const { verified, timeoutMs } = data;

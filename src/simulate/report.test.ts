@@ -164,7 +164,7 @@ describe("describeFailure", () => {
     // Others got event 1: the server is not reusing numbers, it had not registered this client yet.
     const late = describeFailure(failure({ kind: "stalled", verified: 0, before: [] }), { ...CONTEXT, barrierClients: 77 });
     expect(late).toContain(
-      `hint: 77 of the 100 clients got event 1 and this one did not: the server had not registered it when event 1 came, ${SETTLE_MS} ms after the clients sent their ids`,
+      `hint: 77 of the 100 clients got event 1 and this one did not: the server had not registered it when event 1 came, at least ${SETTLE_MS} ms after the clients sent their ids`,
     );
     expect(late).not.toContain("--start-seq");
     expect(describeFailure(failure({ kind: "disconnected", verified: 0, before: [] }), { ...CONTEXT, clientSecret: true })).toContain(

@@ -84,7 +84,7 @@ function hint(f: ClientFailure, context: FailureContext): string | null {
   if (f.kind === "stalled" && context.barrierClients > 0) {
     return (
       `${count(context.barrierClients)} of the ${count(context.clients)} clients got event 1 and this one did not: the server had not registered it when event 1 came, ` +
-      `${SETTLE_MS} ms after the clients sent their ids (a server that reads ids on a thread per client may be slower to start them)`
+      `at least ${SETTLE_MS} ms after the clients sent their ids (a server that reads ids on a thread per client may be slower to start them)`
     );
   }
   if (f.kind === "stalled") {

@@ -21,6 +21,8 @@ export class WorkerFleet {
   /** Published by the thread every 100 ms. */
   private readonly published = new Float64Array(new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT));
   private readonly connected = Promise.withResolvers<void>();
+  /** Made when asked for, so a thread that fails before leaves no promise rejected unheard. */
+  private rehearsal: PromiseWithResolvers<void> | null = null;
   private readonly closed = Promise.withResolvers<HistogramState>();
 
   constructor(
@@ -34,6 +36,8 @@ export class WorkerFleet {
           return this.connected.resolve();
         case "connect failed":
           return this.connected.reject(new ConnectError(data.message));
+        case "rehearsed":
+          return this.rehearsal?.resolve();
         case "registered":
           return listener.registered();
         case "done":
@@ -48,6 +52,7 @@ export class WorkerFleet {
     this.worker.onerror = (event) => {
       const error = new Error(`simulator client thread failed: ${event.message}`);
       this.connected.reject(error);
+      this.rehearsal?.reject(error);
       this.closed.reject(error);
     };
   }
@@ -60,6 +65,13 @@ export class WorkerFleet {
   connect(target: ClientTarget): Promise<void> {
     this.post({ type: "connect", target, clientUsers: this.clientUsers, clients: this.clients });
     return this.connected.promise;
+  }
+
+  /** Once connected: see ClientFleet.rehearse. */
+  rehearse(window: WindowBuffers, thread: number, events: number, passes: number): Promise<void> {
+    this.rehearsal = Promise.withResolvers<void>();
+    this.post({ type: "rehearse", window, thread, events, passes });
+    return this.rehearsal.promise;
   }
 
   attach(window: WindowBuffers, thread: number, events: number, timeoutMs: number): void {
