@@ -1,6 +1,7 @@
 import { Engine, type EngineObserver } from "../engine/engine.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY } from "../metrics/server-metrics.ts";
+import type { OrderedEvents } from "../pipeline/ordered-events.ts";
 import { CR, LF } from "../protocol/ascii.ts";
 import { LineFramer } from "../protocol/line-framer.ts";
 import { type ClientTransport, FanOut } from "../routing/fan-out.ts";
@@ -36,7 +37,8 @@ export type WarmUpPath = "engine" | "ordered-lines";
 /**
  * Runs a synthetic stream through a throwaway copy of the process's pipeline
  * (framer, engine and reorder buffer, or the in-order line parser; fan-out,
- * outboxes), with the field separator, before the process listens. JSC
+ * outboxes), with the field separator, before the process listens; the
+ * sequencer gives the engine its own sink instead of the fan-out. JSC
  * compiles functions only once they have run often: without this, the first
  * seconds of real traffic run in the interpreter and lower tiers, with the
  * compiler threads competing for the CPU, and they set the latency tail of a
@@ -44,9 +46,9 @@ export type WarmUpPath = "engine" | "ordered-lines";
  * at 20,000 events/s fell in its first second; in a cluster, 29 of the
  * slowest 33 entries). Nothing of it is kept: the pipeline is garbage afterwards.
  */
-export function warmUp(delimiter: number, path: WarmUpPath = "engine"): WarmUpReport {
+export function warmUp(delimiter: number, path: WarmUpPath = "engine", sink?: OrderedEvents): WarmUpReport {
   const fanOut = new FanOut<ClientTransport>({ maxClientBuffer: CLIENT_BUFFER, delimiter, maxLineBytes: LINE_BYTES });
-  const engine = new Engine({ delimiter, startSeq: 1, maxPending: MAX_BATCH }, fanOut, QUIET, {
+  const engine = new Engine({ delimiter, startSeq: 1, maxPending: MAX_BATCH }, sink ?? fanOut, QUIET, {
     clock: () => performance.now(),
     latency: new Histogram(DELIVERY_LATENCY.buckets),
   });
