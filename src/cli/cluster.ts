@@ -180,7 +180,7 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
   let edge: Edge;
   try {
     // The stream's own delimiter is known only once its meta is read; the parser's code is the same for any.
-    warmUp(base.delimiter, "ordered-lines");
+    warmUp(base.delimiter, { path: "ordered-lines" });
     edge = new Edge(
       {
         keys: clusterKeys(options.stream),

@@ -77,7 +77,7 @@ export function warmUpSequencer(link: RedisLink, keys: ClusterKeys, delimiter: n
     UNHEARD,
   );
   void appender.stop();
-  warmUp(delimiter, "engine", appender);
+  warmUp(delimiter, { sink: appender, timed: false });
 }
 
 /**
