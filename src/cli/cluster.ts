@@ -2,7 +2,7 @@ import { Edge } from "../cluster/edge.ts";
 import { clusterKeys } from "../cluster/keys.ts";
 import { RedisLink } from "../cluster/redis-link.ts";
 import { parseRedisUrl, type RedisTarget } from "../cluster/redis-url.ts";
-import { Sequencer } from "../cluster/sequencer.ts";
+import { Sequencer, warmUpSequencer } from "../cluster/sequencer.ts";
 import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
@@ -106,8 +106,8 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
   const host = options.host;
   let sequencer: Sequencer;
   try {
-    // Before listening, so the first real events already run compiled code (the sequencer's engine is serve's).
-    warmUp(base.delimiter);
+    // Before listening, so the first real events already run compiled code.
+    warmUpSequencer(link, clusterKeys(options.stream), base.delimiter, base.maxPending);
     sequencer = new Sequencer(
       {
         keys: clusterKeys(options.stream),
@@ -180,7 +180,7 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
   let edge: Edge;
   try {
     // The stream's own delimiter is known only once its meta is read; the parser's code is the same for any.
-    warmUp(base.delimiter, "ordered-lines");
+    warmUp(base.delimiter, { path: "ordered-lines" });
     edge = new Edge(
       {
         keys: clusterKeys(options.stream),

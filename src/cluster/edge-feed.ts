@@ -1,6 +1,7 @@
 import type { ClusterKeys } from "./keys.ts";
 import { type RedisLink, RedisUnavailableError } from "./redis-link.ts";
 import { replaySnapshot } from "./snapshot.ts";
+import { entryBytes } from "./stream-entry.ts";
 import { catchUp, readMeta, readSnapshot, StreamBrokenError, StreamCursor, streamTop, tail } from "./stream-reader.ts";
 
 /** What the feed drives: the edge's fan-out and its readiness. */
@@ -120,7 +121,7 @@ export class EdgeFeed {
   private async catchUp(cursor: StreamCursor): Promise<void> {
     this.stats.top = await streamTop(this.commands, this.keys);
     await catchUp(this.commands, this.keys, cursor, this.options.count, (entry) => {
-      this.target.lines(Buffer.from(entry.lines, "latin1"));
+      this.target.lines(entryBytes(entry));
       this.stats.applied = entry.last;
       this.stats.entries++;
     });
@@ -148,7 +149,7 @@ export class EdgeFeed {
       }
       for (const reply of replies) {
         const entry = cursor.next(reply);
-        this.target.lines(Buffer.from(entry.lines, "latin1"));
+        this.target.lines(entryBytes(entry));
         this.stats.applied = entry.last;
         this.stats.entries++;
       }

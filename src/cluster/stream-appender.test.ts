@@ -114,6 +114,18 @@ describe("takeOver and StreamAppender", () => {
     expect(await streamTop(link, keys)).toBe(10);
   });
 
+  test("once stopped it writes nothing and queues nothing, however much it is given (the sequencer's warm-up runs through one)", async () => {
+    const redis = await RedisServer.start();
+    const { link, appender, recorded } = await sequencer(redis);
+    await appender.stop();
+    feed(appender, 1, 5_000, 50);
+    await appender.drained();
+    expect(appender.backlog).toBe(0);
+    expect(appender.full).toBe(false);
+    expect(recorded.appended).toBe(0);
+    expect(await streamTop(link, keys)).toBe(0);
+  });
+
   test("a different delimiter than the stream's is refused", async () => {
     const redis = await RedisServer.start();
     await sequencer(redis);

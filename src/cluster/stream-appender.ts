@@ -132,9 +132,13 @@ export class StreamAppender {
     this.last = to;
   }
 
-  /** End of a cycle: queue what it produced as one batch, and make sure the writer runs. */
+  /** End of a cycle: queue what it produced as one batch, and make sure the writer runs; once stopped, drop it. */
   flush(): void {
-    if (this.first === 0 || this.stopped) return;
+    if (this.first === 0) return;
+    if (this.stopped) {
+      this.first = this.last = this.length = 0;
+      return;
+    }
     const due = this.last - this.lastSnapshot >= this.options.snapshotEvery;
     this.queue.push({
       first: this.first,

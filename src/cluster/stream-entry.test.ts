@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { decodeEntry, entryId, idSeq, xaddArguments } from "./stream-entry.ts";
+import { decodeEntry, entryBytes, entryId, idSeq, xaddArguments } from "./stream-entry.ts";
 
 describe("stream entries", () => {
   test("XADD arguments: ID <last>-0, then always f, e and l in that order", () => {
@@ -20,6 +20,13 @@ describe("stream entries", () => {
     const entry = { first: 3, last: 5, epoch: "ab", lines: "3|S|4\r\n" };
     const [, id, ...fields] = xaddArguments("k", entry);
     expect(decodeEntry([id, fields])).toEqual(entry);
+  });
+
+  test("its lines come out as the bytes they were, in a plain Uint8Array like a socket read's", () => {
+    const lines = "3|S|4\r\n12|F|1|2\r\n";
+    const bytes = entryBytes({ first: 3, last: 12, epoch: "ab", lines });
+    expect(Object.getPrototypeOf(bytes)).toBe(Uint8Array.prototype);
+    expect(bytes).toEqual(new Uint8Array([...lines].map((c) => c.charCodeAt(0))));
   });
 
   test("an entry of only no-ops has no lines", () => {

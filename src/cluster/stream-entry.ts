@@ -34,6 +34,18 @@ export const FIRST_FIELD = "f";
 export const EPOCH_FIELD = "e";
 export const LINES_FIELD = "l";
 
+const ENCODER = new TextEncoder();
+
+/**
+ * An entry's lines as bytes to parse: a plain Uint8Array, as socket reads
+ * and the warm-up's are (a Buffer is another kind of object to JSC, and
+ * meeting one made the compiled parser and framer bail out and compile
+ * again during the first real entries). The lines are ASCII, so UTF-8 is latin1.
+ */
+export function entryBytes(entry: StreamEntry): Uint8Array {
+  return ENCODER.encode(entry.lines);
+}
+
 export function entryId(last: number): string {
   return `${last}-0`;
 }

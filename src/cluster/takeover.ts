@@ -6,7 +6,7 @@ import { type ClusterKeys, randomEpoch } from "./keys.ts";
 import type { Lease } from "./lease.ts";
 import type { RedisLink } from "./redis-link.ts";
 import { encodeSnapshot, replaySnapshot } from "./snapshot.ts";
-import { MAX_STORED_LINE } from "./stream-entry.ts";
+import { entryBytes, MAX_STORED_LINE } from "./stream-entry.ts";
 import { catchUp, readMeta, readSnapshot, StreamCursor, streamTop } from "./stream-reader.ts";
 
 /** Where a sequencer that now holds the lease starts from. */
@@ -51,7 +51,7 @@ export async function takeOver(link: RedisLink, lease: Lease, keys: ClusterKeys,
   replaySnapshot(snapshot, (kind, from, to) => graph.apply(kind, from, to));
   const cursor = new StreamCursor(meta.epoch, snapshot.seq);
   const framer = new LineFramer(MAX_STORED_LINE, graphLines(graph, delimiter));
-  await catchUp(link, keys, cursor, PAGE, (entry) => framer.push(Buffer.from(entry.lines, "latin1")));
+  await catchUp(link, keys, cursor, PAGE, (entry) => framer.push(entryBytes(entry)));
   if (cursor.last !== top) throw new StartupError(`${keys.events} ends at ${cursor.last} after catching up, not at its top ${top}`);
   return { epoch: meta.epoch, top, snapshot: snapshot.seq, graph };
 }

@@ -1,6 +1,7 @@
 import { Engine, type EngineObserver } from "../engine/engine.ts";
 import { Histogram } from "../metrics/histogram.ts";
 import { DELIVERY_LATENCY } from "../metrics/server-metrics.ts";
+import type { OrderedEvents } from "../pipeline/ordered-events.ts";
 import { CR, LF } from "../protocol/ascii.ts";
 import { LineFramer } from "../protocol/line-framer.ts";
 import { type ClientTransport, FanOut } from "../routing/fan-out.ts";
@@ -10,6 +11,8 @@ const EVENTS = 200_000;
 const USERS = 1000;
 const CLIENTS = 100;
 const MAX_BATCH = 100;
+/** Follows an unfollow picks from. */
+const RECENT_FOLLOWS = 256;
 /** The bounds only bound: the lines are short and the clients take everything, so the server's own settings need not apply. */
 const LINE_BYTES = 64;
 const CLIENT_BUFFER = 4 * 1024 * 1024;
@@ -33,10 +36,20 @@ export interface WarmUpReport {
  */
 export type WarmUpPath = "engine" | "ordered-lines";
 
+export interface WarmUpOptions {
+  /** Default "engine". */
+  path?: WarmUpPath;
+  /** The engine's sink instead of the fan-out: the sequencer's appender. */
+  sink?: OrderedEvents;
+  /** Whether the engine times deliveries, as serve's does (the default); the sequencer's does not. */
+  timed?: boolean;
+}
+
 /**
  * Runs a synthetic stream through a throwaway copy of the process's pipeline
  * (framer, engine and reorder buffer, or the in-order line parser; fan-out,
- * outboxes), with the field separator, before the process listens. JSC
+ * outboxes), with the field separator, before the process listens; the
+ * sequencer gives the engine its own sink instead of the fan-out. JSC
  * compiles functions only once they have run often: without this, the first
  * seconds of real traffic run in the interpreter and lower tiers, with the
  * compiler threads competing for the CPU, and they set the latency tail of a
@@ -44,12 +57,12 @@ export type WarmUpPath = "engine" | "ordered-lines";
  * at 20,000 events/s fell in its first second; in a cluster, 29 of the
  * slowest 33 entries). Nothing of it is kept: the pipeline is garbage afterwards.
  */
-export function warmUp(delimiter: number, path: WarmUpPath = "engine"): WarmUpReport {
+export function warmUp(delimiter: number, { path = "engine", sink, timed = true }: WarmUpOptions = {}): WarmUpReport {
   const fanOut = new FanOut<ClientTransport>({ maxClientBuffer: CLIENT_BUFFER, delimiter, maxLineBytes: LINE_BYTES });
-  const engine = new Engine({ delimiter, startSeq: 1, maxPending: MAX_BATCH }, fanOut, QUIET, {
-    clock: () => performance.now(),
-    latency: new Histogram(DELIVERY_LATENCY.buckets),
-  });
+  const options = { delimiter, startSeq: 1, maxPending: MAX_BATCH };
+  const engine = timed
+    ? new Engine(options, sink ?? fanOut, QUIET, { clock: () => performance.now(), latency: new Histogram(DELIVERY_LATENCY.buckets) })
+    : new Engine(options, sink ?? fanOut, QUIET);
   const framer = new LineFramer(LINE_BYTES, engine);
   let state = 1;
   // A small linear congruential generator: deterministic and allocation-free.
@@ -61,6 +74,10 @@ export function warmUp(delimiter: number, path: WarmUpPath = "engine"): WarmUpRe
   // One batch, written into one reused buffer: the warm-up makes no garbage per event.
   const chunk = new Uint8Array(MAX_BATCH * 32);
   const order = new Int32Array(MAX_BATCH);
+  // Unfollows undo recent follows, as real ones do: random pairs would almost never be followed, and the
+  // table's removal path would first run (and have its compiled code thrown away) in real traffic.
+  const followed = new Int32Array(2 * RECENT_FOLLOWS);
+  let follows = 0;
   for (let seq = 1; seq <= EVENTS; ) {
     const size = Math.min(1 + random(MAX_BATCH), EVENTS - seq + 1);
     for (let i = 0; i < size; i++) order[i] = seq + i;
@@ -72,7 +89,21 @@ export function warmUp(delimiter: number, path: WarmUpPath = "engine"): WarmUpRe
       order[j] = t;
     }
     let end = 0;
-    for (let i = 0; i < size; i++) end = writeEvent(chunk, end, order[i] as number, random(100), 1 + random(USERS), 1 + random(USERS), delimiter);
+    for (let i = 0; i < size; i++) {
+      const kind = kindOf(random(100));
+      let from = 1 + random(USERS);
+      let to = 1 + random(USERS);
+      if (kind === F) {
+        const at = 2 * (follows++ % RECENT_FOLLOWS);
+        followed[at] = from;
+        followed[at + 1] = to;
+      } else if (kind === U && follows > 0) {
+        const at = 2 * random(Math.min(follows, RECENT_FOLLOWS));
+        from = followed[at] as number;
+        to = followed[at + 1] as number;
+      }
+      end = writeEvent(chunk, end, order[i] as number, kind, from, to, delimiter);
+    }
     seq += size;
     if (path === "engine") {
       engine.read(framer, chunk.subarray(0, end));
@@ -87,9 +118,13 @@ export function warmUp(delimiter: number, path: WarmUpPath = "engine"): WarmUpRe
     : { applied: fanOut.pushedEvents, malformed: EVENTS - fanOut.pushedEvents, notifications: fanOut.notifications };
 }
 
-/** Writes an event line of the original harness's mix, picked by `percent` (0…99), at `at`; returns where it ends. */
-function writeEvent(buf: Uint8Array, at: number, seq: number, percent: number, from: number, to: number, delimiter: number): number {
-  const kind = percent < 25 ? F : percent < 40 ? U : percent < 70 ? P : percent < 99 ? S : B;
+/** The original harness's mix, picked by `percent` (0…99). */
+function kindOf(percent: number): number {
+  return percent < 25 ? F : percent < 40 ? U : percent < 70 ? P : percent < 99 ? S : B;
+}
+
+/** Writes an event line at `at`; returns where it ends. */
+function writeEvent(buf: Uint8Array, at: number, seq: number, kind: number, from: number, to: number, delimiter: number): number {
   let end = writeNumber(buf, at, seq);
   buf[end++] = delimiter;
   buf[end++] = kind;
