@@ -2,8 +2,8 @@ import type { ByteWriter } from "../routing/outbox.ts";
 import { clock } from "./client-fleet.ts";
 import { EventSender } from "./event-sender.ts";
 import { EventWindow, type WindowBuffers, type WindowSizes } from "./event-window.ts";
-import type { RunPlan } from "./simulation.ts";
 import { WindowWriter } from "./window-writer.ts";
+import type { WorkloadGenerator } from "./workload.ts";
 
 /**
  * Events the generator and the sender rehearse: enough for JSC to compile
@@ -25,6 +25,13 @@ const SIZES: WindowSizes = { events: 1 << 13, bytes: 1 << 18, recipients: 1 << 1
 /** A socket with room for everything. */
 const TAKES_ALL: ByteWriter = { write: (_data, _offset, length) => length };
 
+/** What a rehearsal needs of a run's plan (simulation.ts's RunPlan). */
+export interface RehearsalPlan {
+  clientUsers: Int32Array;
+  /** The run's workload from its start, as often as asked. */
+  rehearsal(): WorkloadGenerator;
+}
+
 /** A short stream of the run's workload, kept whole in shared memory, for the client threads to verify. */
 export interface RehearsedStream {
   buffers: WindowBuffers;
@@ -42,7 +49,7 @@ export interface RehearsedStream {
  * it on threads of its own: a simulator that did this during the run would
  * measure its own warm-up.
  */
-export function rehearse(plan: RunPlan, threads: number, events = REHEARSED_EVENTS): RehearsedStream {
+export function rehearse(plan: RehearsalPlan, threads: number, events = REHEARSED_EVENTS): RehearsedStream {
   const clients = plan.clientUsers.length;
   const long = EventWindow.create(SIZES, threads);
   for (let t = 0; t < threads; t++) long.retain(t, 2 ** 31 - 1);
@@ -52,7 +59,7 @@ export function rehearse(plan: RunPlan, threads: number, events = REHEARSED_EVEN
 }
 
 /** Generates into `window` and writes to nowhere, up to `events` events or until the window is full; returns the last event appended. */
-function send(plan: RunPlan, window: EventWindow, clients: number, events: number): number {
+function send(plan: RehearsalPlan, window: EventWindow, clients: number, events: number): number {
   const writer = new WindowWriter(window, SIZES, clients);
   const sender = new EventSender(window, 0, SIZES.batches);
   sender.start(clock());
