@@ -13,7 +13,8 @@ export type ToFleet =
 
 /** Client thread → main thread. */
 export type FromFleet =
-  | { type: "connected" }
+  /** `at`: when the last client had sent its id (clock()). */
+  | { type: "connected"; at: number }
   | { type: "connect failed"; message: string }
   | { type: "rehearsed" }
   | { type: "registered" }

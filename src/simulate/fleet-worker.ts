@@ -33,7 +33,7 @@ self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
       });
       try {
         await fleet.connect(data.target);
-        post({ type: "connected" });
+        post({ type: "connected", at: clock() });
       } catch (error) {
         if (!(error instanceof ConnectError)) throw error;
         post({ type: "connect failed", message: error.message });

@@ -16,7 +16,7 @@ const THREADS = [0, 1].map((t) => Array.from({ length: OPTIONS.clients }, (_, c)
 describe("rehearse", () => {
   test("the short stream is the start of the run's own workload, byte for byte", () => {
     const plan = planFor(SEED, OPTIONS);
-    const { buffers, events } = rehearse(plan, 2, 20_000);
+    const { buffers, events } = rehearse(plan, 2, { events: 20_000, ms: 10_000 });
     const whole = generateWorkload(new Prng(SEED), OPTIONS);
     const window = new EventWindow(buffers);
     expect(events).toBeGreaterThan(1_000);
@@ -34,7 +34,7 @@ describe("rehearse", () => {
 
   test("the client threads verify all of it, each for its own clients, leaving their own fleets untouched", () => {
     const plan = planFor(SEED, OPTIONS);
-    const { buffers, events } = rehearse(plan, 2, 20_000);
+    const { buffers, events } = rehearse(plan, 2, { events: 20_000, ms: 10_000 });
     const whole = generateWorkload(new Prng(SEED), OPTIONS);
     for (const [thread, clients] of THREADS.entries()) {
       const owed = clients.reduce((sum, client) => sum + (whole.expected[client] as Int32Array).filter((seq) => seq <= events).length, 0);

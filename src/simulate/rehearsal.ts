@@ -6,14 +6,16 @@ import { WindowWriter } from "./window-writer.ts";
 import type { WorkloadGenerator } from "./workload.ts";
 
 /**
- * Events the generator and the sender rehearse: enough for JSC to compile
- * them with its top tier, about 0.1 s of the main thread. Without a
- * rehearsal JSC compiled 480–720 ms of the simulator's code during the
- * first second of a 20,000 events/s run, on the two cores the server has too.
+ * The most events the generator and the sender rehearse, and the longest
+ * they take: the code runs in JSC's lower tiers meanwhile (about 1 µs an
+ * event), and the time is before event 1, which goes out within half a
+ * second of the start. Without a rehearsal JSC compiled 480–720 ms of the
+ * simulator's code during a 10 s run at 20,000 events/s, most of it at the
+ * start and on the two cores the server has too.
  */
-export const REHEARSED_EVENTS = 500_000;
+export const REHEARSAL = { events: 500_000, ms: 150 };
 /** Times the client threads verify the rehearsal's short stream. */
-export const VERIFY_PASSES = 3;
+export const VERIFY_PASSES = 2;
 
 /**
  * Small, so a rehearsal costs no memory to speak of: the long stream wraps
@@ -41,31 +43,34 @@ export interface RehearsedStream {
 
 /**
  * Runs the simulator's own per-event code on a throwaway copy of the run
- * before the clock starts: generates `events` events of the plan's
- * workload (fewer if the run has fewer) into a small window and sends them
- * to nowhere, then generates a stream short enough to keep whole, which
+ * before the clock starts: generates events of the plan's workload (up to
+ * the limits, and no more than the run has) into a small window and sends
+ * them to nowhere, then generates a stream short enough to keep whole, which
  * the client threads verify (see ClientFleet.rehearse). JSC runs new code
  * in its interpreter and lower tiers until it has run often, and compiles
  * it on threads of its own: a simulator that did this during the run would
  * measure its own warm-up.
  */
-export function rehearse(plan: RehearsalPlan, threads: number, events = REHEARSED_EVENTS): RehearsedStream {
+export function rehearse(plan: RehearsalPlan, threads: number, limits = REHEARSAL): RehearsedStream {
   const clients = plan.clientUsers.length;
   const long = EventWindow.create(SIZES, threads);
   for (let t = 0; t < threads; t++) long.retain(t, 2 ** 31 - 1);
-  send(plan, long, clients, events);
+  send(plan, long, clients, limits.events, clock() + limits.ms);
   const short = EventWindow.create(SIZES, threads);
-  return { buffers: short.buffers, events: send(plan, short, clients, events) };
+  return { buffers: short.buffers, events: send(plan, short, clients, limits.events, Number.POSITIVE_INFINITY) };
 }
 
-/** Generates into `window` and writes to nowhere, up to `events` events or until the window is full; returns the last event appended. */
-function send(plan: RehearsalPlan, window: EventWindow, clients: number, events: number): number {
+/**
+ * Generates into `window` and writes to nowhere, up to `events` events, the
+ * `until` clock or a full window; returns the last event appended.
+ */
+function send(plan: RehearsalPlan, window: EventWindow, clients: number, events: number, until: number): number {
   const writer = new WindowWriter(window, SIZES, clients);
   const sender = new EventSender(window, 0, SIZES.batches);
   sender.start(clock());
   const generator = plan.rehearsal();
   let last = 0;
-  for (let batch = generator.next(); batch !== null && batch.first <= events; batch = generator.next()) {
+  for (let batch = generator.next(); batch !== null && batch.first <= events && clock() < until; batch = generator.next()) {
     // A batch too big for this small window (a run of huge batches) ends the rehearsal early, rather than the run.
     if (batch.byteLength > SIZES.bytes || batch.recipientCount > SIZES.recipients || !writer.fits(batch, sender)) break;
     const start = writer.append(batch);

@@ -20,7 +20,7 @@ export class WorkerFleet {
   private readonly worker = new Worker(FLEET_WORKER);
   /** Published by the thread every 100 ms. */
   private readonly published = new Float64Array(new SharedArrayBuffer(Float64Array.BYTES_PER_ELEMENT));
-  private readonly connected = Promise.withResolvers<void>();
+  private readonly connected = Promise.withResolvers<number>();
   /** Made when asked for, so a thread that fails before leaves no promise rejected unheard. */
   private rehearsal: PromiseWithResolvers<void> | null = null;
   private readonly closed = Promise.withResolvers<HistogramState>();
@@ -33,7 +33,7 @@ export class WorkerFleet {
     this.worker.onmessage = ({ data }: MessageEvent<FromFleet>) => {
       switch (data.type) {
         case "connected":
-          return this.connected.resolve();
+          return this.connected.resolve(data.at);
         case "connect failed":
           return this.connected.reject(new ConnectError(data.message));
         case "rehearsed":
@@ -62,7 +62,8 @@ export class WorkerFleet {
     return this.published[0] as number;
   }
 
-  connect(target: ClientTarget): Promise<void> {
+  /** Resolves to when the thread's last client had sent its id (clock()). */
+  connect(target: ClientTarget): Promise<number> {
     this.post({ type: "connect", target, clientUsers: this.clientUsers, clients: this.clients });
     return this.connected.promise;
   }
