@@ -42,22 +42,28 @@ export interface RehearsedStream {
 }
 
 /**
- * Runs the simulator's own per-event code on a throwaway copy of the run
- * before the clock starts: generates events of the plan's workload (up to
- * the limits, and no more than the run has) into a small window and sends
- * them to nowhere, then generates a stream short enough to keep whole, which
- * the client threads verify (see ClientFleet.rehearse). JSC runs new code
- * in its interpreter and lower tiers until it has run often, and compiles
- * it on threads of its own: a simulator that did this during the run would
- * measure its own warm-up.
+ * The simulator rehearses its own per-event code on throwaway copies of the
+ * run before the clock starts. JSC runs new code in its interpreter and
+ * lower tiers until it has run often, and compiles it on threads of its
+ * own: a simulator that did this during the run would measure its own
+ * warm-up. This is the stream the client threads verify (see
+ * ClientFleet.rehearse): the run's first events, as many as the small
+ * window holds whole.
  */
-export function rehearse(plan: RehearsalPlan, threads: number, limits = REHEARSAL): RehearsedStream {
-  const clients = plan.clientUsers.length;
-  const long = EventWindow.create(SIZES, threads);
-  for (let t = 0; t < threads; t++) long.retain(t, 2 ** 31 - 1);
-  send(plan, long, clients, limits.events, clock() + limits.ms);
-  const short = EventWindow.create(SIZES, threads);
-  return { buffers: short.buffers, events: send(plan, short, clients, limits.events, Number.POSITIVE_INFINITY) };
+export function rehearsalStream(plan: RehearsalPlan, threads: number): RehearsedStream {
+  const window = EventWindow.create(SIZES, threads);
+  return { buffers: window.buffers, events: send(plan, window, plan.clientUsers.length, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY) };
+}
+
+/**
+ * The main thread's part: generates events of the plan's workload (up to
+ * the limits, and no more than the run has) into a small window that
+ * nobody retains, and sends them to nowhere.
+ */
+export function rehearseSending(plan: RehearsalPlan, threads: number, limits = REHEARSAL): void {
+  const window = EventWindow.create(SIZES, threads);
+  for (let t = 0; t < threads; t++) window.retain(t, 2 ** 31 - 1);
+  send(plan, window, plan.clientUsers.length, limits.events, clock() + limits.ms);
 }
 
 /**

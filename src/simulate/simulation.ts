@@ -7,7 +7,7 @@ import { EventSender } from "./event-sender.ts";
 import { EventWindow, WINDOW_SIZES, type WindowSizes } from "./event-window.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import { Prng } from "./prng.ts";
-import { rehearse, VERIFY_PASSES } from "./rehearsal.ts";
+import { rehearsalStream, rehearseSending, VERIFY_PASSES } from "./rehearsal.ts";
 import type { ClientFailure } from "./verifier.ts";
 import { WindowWriter } from "./window-writer.ts";
 import { WorkerFleet } from "./worker-fleet.ts";
@@ -242,10 +242,13 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
   try {
     const target: ClientTarget = { host: o.host, ports: o.ports, transport: o.transport, secret: o.clientSecret };
     const connecting = Promise.all(fleets.map((fleet) => fleet.connect(target)));
-    // The main thread has nothing else to do while the client threads connect, and the pause runs meanwhile.
-    const rehearsed = rehearse(plan, threads);
-    const settled = Math.max(...(await connecting)) + SETTLE_MS;
-    await Promise.all(fleets.map((fleet, t) => fleet.rehearse(rehearsed.buffers, t, rehearsed.events, VERIFY_PASSES)));
+    // The client threads verify a stream of the run while they connect, and the main thread rehearses sending
+    // meanwhile (rehearsal.ts); the pause before event 1 runs through both.
+    const stream = rehearsalStream(plan, threads);
+    const verified = Promise.all(fleets.map((fleet, t) => fleet.rehearse(stream.buffers, t, stream.events, VERIFY_PASSES)));
+    rehearseSending(plan, threads);
+    const [connectedAt] = await Promise.all([connecting, verified]);
+    const settled = Math.max(...connectedAt) + SETTLE_MS;
     await compilerIdle(COMPILER_IDLE);
     await Bun.sleep(Math.max(0, settled - clock()));
     generator = plan.generator();

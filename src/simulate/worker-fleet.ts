@@ -68,7 +68,7 @@ export class WorkerFleet {
     return this.connected.promise;
   }
 
-  /** Once connected: see ClientFleet.rehearse. */
+  /** See ClientFleet.rehearse; the thread does it while its clients connect. */
   rehearse(window: WindowBuffers, thread: number, events: number, passes: number): Promise<void> {
     this.rehearsal = Promise.withResolvers<void>();
     this.post({ type: "rehearse", window, thread, events, passes });
