@@ -13,7 +13,7 @@ import type { WorkloadGenerator } from "./workload.ts";
  * simulator's code during a 10 s run at 20,000 events/s, most of it at the
  * start and on the two cores the server has too.
  */
-export const REHEARSAL = { events: 500_000, ms: 150 };
+export const REHEARSAL = { events: 500_000, ms: 120 };
 /** Times the client threads verify the rehearsal's short stream. */
 export const VERIFY_PASSES = 2;
 

@@ -12,6 +12,7 @@
  * `latency-paired` alternates follower-maze with a compiled thread-per-client
  * baseline (see latency-paired.ts); it is not one of the runs done by default.
  *   bun run bench:e2e cluster         # Redis + sequencer + 3 edges against serve (cluster.ts)
+ *   bun run bench:e2e start           # how soon simulate sends event 1 (first-event.ts)
  */
 
 import { parseArgs } from "node:util";
@@ -19,6 +20,7 @@ import { errorMessage } from "../../src/errors.ts";
 import { runSimulate, startServer } from "../support/server-process.ts";
 import { builtBinary, pickRuns } from "./bench-args.ts";
 import { clusterBenchmark } from "./cluster.ts";
+import { firstEventBenchmark } from "./first-event.ts";
 import { latencyPaired } from "./latency-paired.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */
@@ -28,8 +30,9 @@ const RUNS: Record<string, string[]> = {
   scale: ["--totalEvents", "1000000", "--concurrencyLevel", "10000", "--numberOfUsers", "100000"],
   latency: ["--totalEvents", "200000", "--rate", "20000"],
   ci: ["--totalEvents", "200000", "--noise", "0.05"],
-  /** Not a simulator run of its own: see cluster.ts. */
+  /** Not simulator runs of their own: see cluster.ts and first-event.ts. */
   cluster: [],
+  start: [],
   "soak-10m": ["--totalEvents", "10000000"],
   "soak-100m": ["--totalEvents", "100000000"],
 };
@@ -83,6 +86,10 @@ const peaks = new Map<string, { server: number; simulator: number }>();
 for (const name of chosen) {
   if (name === "cluster") {
     failed += await clusterBenchmark(binary);
+    continue;
+  }
+  if (name === "start") {
+    failed += await firstEventBenchmark(binary);
     continue;
   }
   if (name === PAIRED) {
