@@ -104,13 +104,14 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
     return startFailure(log, error);
   }
   const host = options.host;
+  const keys = clusterKeys(options.stream);
   let sequencer: Sequencer;
   try {
     // Before listening, so the first real events already run compiled code.
-    warmUpSequencer(link, clusterKeys(options.stream), base.delimiter, base.maxPending);
+    warmUpSequencer(link, keys, base.delimiter, base.maxPending);
     sequencer = new Sequencer(
       {
-        keys: clusterKeys(options.stream),
+        keys,
         snapshotEvery: options["snapshot-every"],
         host,
         eventPort: base.eventPort,

@@ -59,10 +59,9 @@ export interface WarmUpOptions {
  */
 export function warmUp(delimiter: number, { path = "engine", sink, timed = true }: WarmUpOptions = {}): WarmUpReport {
   const fanOut = new FanOut<ClientTransport>({ maxClientBuffer: CLIENT_BUFFER, delimiter, maxLineBytes: LINE_BYTES });
-  const options = { delimiter, startSeq: 1, maxPending: MAX_BATCH };
-  const engine = timed
-    ? new Engine(options, sink ?? fanOut, QUIET, { clock: () => performance.now(), latency: new Histogram(DELIVERY_LATENCY.buckets) })
-    : new Engine(options, sink ?? fanOut, QUIET);
+  // Untimed, the engine takes its own default timing, as the sequencer's does.
+  const timing = timed ? { clock: () => performance.now(), latency: new Histogram(DELIVERY_LATENCY.buckets) } : undefined;
+  const engine = new Engine({ delimiter, startSeq: 1, maxPending: MAX_BATCH }, sink ?? fanOut, QUIET, timing);
   const framer = new LineFramer(LINE_BYTES, engine);
   let state = 1;
   // A small linear congruential generator: deterministic and allocation-free.

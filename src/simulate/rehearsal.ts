@@ -52,7 +52,7 @@ export interface RehearsedStream {
  */
 export function rehearsalStream(plan: RehearsalPlan, threads: number): RehearsedStream {
   const window = EventWindow.create(SIZES, threads);
-  return { buffers: window.buffers, events: send(plan, window, plan.clientUsers.length, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY) };
+  return { buffers: window.buffers, events: send(plan, window, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY) };
 }
 
 /**
@@ -63,15 +63,15 @@ export function rehearsalStream(plan: RehearsalPlan, threads: number): Rehearsed
 export function rehearseSending(plan: RehearsalPlan, threads: number, limits = REHEARSAL): void {
   const window = EventWindow.create(SIZES, threads);
   for (let t = 0; t < threads; t++) window.retain(t, 2 ** 31 - 1);
-  send(plan, window, plan.clientUsers.length, limits.events, clock() + limits.ms);
+  send(plan, window, limits.events, clock() + limits.ms);
 }
 
 /**
  * Generates into `window` and writes to nowhere, up to `events` events, the
  * `until` clock or a full window; returns the last event appended.
  */
-function send(plan: RehearsalPlan, window: EventWindow, clients: number, events: number, until: number): number {
-  const writer = new WindowWriter(window, SIZES, clients);
+function send(plan: RehearsalPlan, window: EventWindow, events: number, until: number): number {
+  const writer = new WindowWriter(window, SIZES, plan.clientUsers.length);
   const sender = new EventSender(window, 0, SIZES.batches);
   sender.start(clock());
   const generator = plan.rehearsal();

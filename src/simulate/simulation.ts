@@ -98,11 +98,8 @@ export interface RunPlan {
 
 /** The run `seed` generates: its clients are the generator's first draws, so they can connect before anything else is generated. */
 export function planFor(seed: number, options: WorkloadOptions): RunPlan {
-  return {
-    clientUsers: pickClients(new Prng(seed), options.users, options.clients),
-    generator: () => new WorkloadGenerator(new Prng(seed), options),
-    rehearsal: () => new WorkloadGenerator(new Prng(seed), options),
-  };
+  const workload = () => new WorkloadGenerator(new Prng(seed), options);
+  return { clientUsers: pickClients(new Prng(seed), options.users, options.clients), generator: workload, rehearsal: workload };
 }
 
 /**
