@@ -63,4 +63,20 @@ describe("compiled binary", () => {
       }
     }
   }, 60_000);
+
+  test("unmaps its executable's resident pages before listening (the simulator run above runs after the same)", async () => {
+    let server: ServerProcess | undefined;
+    try {
+      server = await startServer(binary, ["--log-level", "debug"]);
+      const unmapped = /unmapped (\d+\.\d) MiB of the executable's resident pages/.exec(server.stderr());
+      // The warm-up and the listeners' start alone touch several MiB of code.
+      expect(Number(unmapped?.[1])).toBeGreaterThan(1);
+      expect(await server.stop("SIGTERM")).toBe(0);
+    } finally {
+      if (server) {
+        server.stop("SIGKILL");
+        await server.exited;
+      }
+    }
+  }, 30_000);
 });

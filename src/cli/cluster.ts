@@ -6,6 +6,7 @@ import { Sequencer, warmUpSequencer } from "../cluster/sequencer.ts";
 import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
+import { codePagesText, releaseCodePages } from "../server/code-pages.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
@@ -107,6 +108,7 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
   const keys = clusterKeys(options.stream);
   let sequencer: Sequencer;
   try {
+    releaseCodePages();
     // Before listening, so the first real events already run compiled code.
     warmUpSequencer(link, keys, base.delimiter, base.maxPending);
     sequencer = new Sequencer(
@@ -128,11 +130,13 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
       },
       link,
       log,
-      (eventPort, metricsPort) =>
+      (eventPort, metricsPort) => {
+        log.debug(codePagesText(releaseCodePages()));
         log.announce(
           "info",
           `follower-maze ${VERSION} sequencer listening: events on ${listenerText(host, eventPort, base.eventTls !== null)}${metricsText(host, metricsPort)}`,
-        ),
+        );
+      },
     );
   } catch (error) {
     link.close();
@@ -180,6 +184,7 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
   const host = options.host;
   let edge: Edge;
   try {
+    releaseCodePages();
     // The stream's own delimiter is known only once its meta is read; the parser's code is the same for any.
     warmUp(base.delimiter, { path: "ordered-lines" });
     edge = new Edge(
@@ -201,12 +206,15 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
       commands,
       tail,
       log,
-      (clientPort, wsPort, metricsPort) =>
+      (clientPort, wsPort, metricsPort) => {
+        // An edge listens once it has caught up: what the replay alone ran goes too.
+        log.debug(codePagesText(releaseCodePages()));
         log.announce(
           "info",
           `follower-maze ${VERSION} edge listening: clients on ${listenerText(host, clientPort, base.clientTls !== null)}` +
             `${webSocketText(host, wsPort, base.clientTls !== null)}${metricsText(host, metricsPort)}`,
-        ),
+        );
+      },
     );
   } catch (error) {
     commands.close();

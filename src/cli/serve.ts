@@ -1,6 +1,7 @@
 import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
+import { codePagesText, releaseCodePages } from "../server/code-pages.ts";
 import { Server } from "../server/server.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
@@ -20,9 +21,13 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
   let server: Server;
   try {
     const config = serverConfig(options, origin);
+    // What loading and configuring touched; the warm-up maps its own.
+    releaseCodePages();
     // Before listening, so the first real events already run compiled code.
     warmUp(config.delimiter);
     server = new Server(config, log);
+    // What only the warm-up and starting the listeners ran.
+    log.debug(codePagesText(releaseCodePages()));
   } catch (error) {
     if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);
