@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
 import { BANNER } from "../src/simulate/report.ts";
+import { waitFor } from "./support/net-harness.ts";
 import { spawnSyncGuarded } from "./support/processes.ts";
 import { runSimulate, type ServerProcess, startServer } from "./support/server-process.ts";
 
@@ -64,13 +65,17 @@ describe("compiled binary", () => {
     }
   }, 60_000);
 
-  test("unmaps its executable's resident pages before listening (the simulator run above runs after the same)", async () => {
+  test("unmaps its executable's resident pages before listening, and says so after the listening line", async () => {
     let server: ServerProcess | undefined;
+    const line = /unmapped (\d+\.\d) MiB of the executable's resident pages/;
     try {
       server = await startServer(binary, ["--log-level", "debug"]);
-      const unmapped = /unmapped (\d+\.\d) MiB of the executable's resident pages/.exec(server.stderr());
+      const { stderr } = server;
+      await waitFor(() => line.test(stderr()), "the debug line", undefined, stderr);
+      const unmapped = line.exec(stderr());
       // The warm-up and the listeners' start alone touch several MiB of code.
       expect(Number(unmapped?.[1])).toBeGreaterThan(1);
+      expect(stderr().indexOf(" listening: ")).toBeLessThan(stderr().search(line));
       expect(await server.stop("SIGTERM")).toBe(0);
     } finally {
       if (server) {

@@ -131,11 +131,12 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
       link,
       log,
       (eventPort, metricsPort) => {
-        log.debug(codePagesText(releaseCodePages()));
+        const unmapped = releaseCodePages();
         log.announce(
           "info",
           `follower-maze ${VERSION} sequencer listening: events on ${listenerText(host, eventPort, base.eventTls !== null)}${metricsText(host, metricsPort)}`,
         );
+        log.debug(codePagesText(unmapped));
       },
     );
   } catch (error) {
@@ -208,12 +209,13 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
       log,
       (clientPort, wsPort, metricsPort) => {
         // An edge listens once it has caught up: what the replay alone ran goes too.
-        log.debug(codePagesText(releaseCodePages()));
+        const unmapped = releaseCodePages();
         log.announce(
           "info",
           `follower-maze ${VERSION} edge listening: clients on ${listenerText(host, clientPort, base.clientTls !== null)}` +
             `${webSocketText(host, wsPort, base.clientTls !== null)}${metricsText(host, metricsPort)}`,
         );
+        log.debug(codePagesText(unmapped));
       },
     );
   } catch (error) {

@@ -19,6 +19,7 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
   for (const warning of warnings) log.warn(warning);
   let server: Server;
+  let unmapped: number;
   try {
     const config = serverConfig(options, origin);
     // What loading and configuring touched; the warm-up maps its own.
@@ -27,7 +28,7 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
     warmUp(config.delimiter);
     server = new Server(config, log);
     // What only the warm-up and starting the listeners ran.
-    log.debug(codePagesText(releaseCodePages()));
+    unmapped = releaseCodePages();
   } catch (error) {
     if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);
@@ -71,5 +72,6 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
     `follower-maze ${VERSION} listening: events on ${listenerText(host, server.eventPort, server.config.eventTls !== null)}, ` +
       `clients on ${listenerText(host, server.clientPort, clientTls)}${webSocketText(host, server.wsPort, clientTls)}${metricsText(host, server.metricsPort)}`,
   );
+  log.debug(codePagesText(unmapped));
   return stopped.promise;
 }
