@@ -50,38 +50,36 @@ describe("compiled binary", () => {
   });
 
   test("passes its own simulator's 50,000-event verification, then shuts down cleanly on SIGTERM", async () => {
-    let server: ServerProcess | undefined;
-    try {
-      server = await startServer(binary, ["--log-level", "warn"]);
+    await withServer(["--log-level", "warn"], async (server) => {
       const run = await runSimulate(binary, server.eventPort, server.clientPort, ["--totalEvents", "50000", "--concurrencyLevel", "20", "--logLevel", "warn"]);
       expect(run.stdout).toStartWith(`${BANNER}\n50,000 events`);
       expect(run).toMatchObject({ code: 0, stderr: "" });
-      expect(await server.stop("SIGTERM")).toBe(0);
-    } finally {
-      if (server) {
-        server.stop("SIGKILL");
-        await server.exited;
-      }
-    }
+    });
   }, 60_000);
 
   test("unmaps its executable's resident pages before listening, and says so after the listening line", async () => {
-    let server: ServerProcess | undefined;
     const line = /unmapped (\d+\.\d) MiB of the executable's resident pages/;
-    try {
-      server = await startServer(binary, ["--log-level", "debug"]);
-      const { stderr } = server;
+    await withServer(["--log-level", "debug"], async ({ stderr }) => {
       await waitFor(() => line.test(stderr()), "the debug line", undefined, stderr);
       const unmapped = line.exec(stderr());
       // The warm-up and the listeners' start alone touch several MiB of code.
       expect(Number(unmapped?.[1])).toBeGreaterThan(1);
       expect(stderr().indexOf(" listening: ")).toBeLessThan(stderr().search(line));
-      expect(await server.stop("SIGTERM")).toBe(0);
-    } finally {
-      if (server) {
-        server.stop("SIGKILL");
-        await server.exited;
-      }
-    }
+    });
   }, 30_000);
 });
+
+/** Runs `use` against the binary serving with `flags`, then expects a clean exit on SIGTERM; kills it whatever happens. */
+async function withServer(flags: string[], use: (server: ServerProcess) => Promise<void>): Promise<void> {
+  let server: ServerProcess | undefined;
+  try {
+    server = await startServer(binary, flags);
+    await use(server);
+    expect(await server.stop("SIGTERM")).toBe(0);
+  } finally {
+    if (server) {
+      server.stop("SIGKILL");
+      await server.exited;
+    }
+  }
+}
