@@ -15,15 +15,12 @@ const THROUGHPUT = ["--totalEvents", "1000000", "--concurrencyLevel", "100"];
 const LATENCY = ["--totalEvents", "200000", "--concurrencyLevel", "100", "--rate", "20000"];
 const TEN_MILLION = ["--totalEvents", "10000000", "--concurrencyLevel", "100"];
 
-/** What /proc counts CPU time in: clock ticks of 1/100 s. */
-const CPU_TICK_S = 0.01;
-
 /** User + system CPU seconds of a running process, from /proc (0 once it is gone). */
 function cpuSeconds(pid: number | null): number {
   if (pid === null) return 0;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * CPU_TICK_S;
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
@@ -157,13 +154,11 @@ export async function clusterBenchmark(binary: string): Promise<number> {
       const serving = edgeCpu.reduce((a, b) => a + b, 0);
       const perEvent = idle / events;
       const perNotification = (serving - 3 * idle) / notifications;
-      // Each edge's CPU is whole ticks, off by up to one: the three serving and three times the idle one, six at most, as large as the cost itself at 100 clients.
-      const resolution = (6 * CPU_TICK_S) / notifications;
       console.log(
         `  CPU: sequencer ${sequencer.toFixed(2)} s = ${((sequencer / events) * 1e6).toFixed(2)} µs/event; ` +
           `Redis ${redisCpu.toFixed(2)} s for ${entries} entries = ${((redisCpu / entries) * 1e6).toFixed(0)} µs/entry (${(events / entries).toFixed(0)} events/entry, ${((redisCpu / events) * 1e6).toFixed(3)} µs/event); ` +
           `edges ${edgeCpu.map((value) => value.toFixed(2)).join(" + ")} s with ${notifications} notifications, the idle edge ${idle.toFixed(2)} s: ` +
-          `${(perEvent * 1e6).toFixed(2)} µs/event/edge + ${(perNotification * 1e6).toFixed(2)} ± ${(resolution * 1e6).toFixed(2)} µs/notification`,
+          `${(perEvent * 1e6).toFixed(2)} µs/event/edge + ${(perNotification * 1e6).toFixed(2)} µs/notification`,
       );
     };
     await compare("throughput: Redis + sequencer + 3 edges against serve", THROUGHPUT, async (round) => {
