@@ -6,7 +6,7 @@ import { Sequencer, warmUpSequencer } from "../cluster/sequencer.ts";
 import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
-import { codePagesText, releaseCodePages } from "../server/code-pages.ts";
+import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";

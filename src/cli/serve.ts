@@ -1,7 +1,7 @@
 import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
-import { codePagesText, releaseCodePages } from "../server/code-pages.ts";
+import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
 import { Server } from "../server/server.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";

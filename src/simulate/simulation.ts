@@ -1,5 +1,6 @@
 import type { Socket } from "bun";
 import { AUTH_PREFIX } from "../auth/source-secret.ts";
+import { releaseCodePages } from "../runtime/code-pages.ts";
 import { type ClientTarget, clock, type FleetListener } from "./client-fleet.ts";
 import { type CompilerIdleOptions, compilerIdle } from "./compiler-idle.ts";
 import { connect } from "./connect.ts";
@@ -247,6 +248,8 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     const [connectedAt] = await Promise.all([connecting, verified]);
     const settled = Math.max(...connectedAt) + SETTLE_MS;
     await compilerIdle(COMPILER_IDLE);
+    // Once the compiler threads are done: what starting, connecting and the rehearsal touched need not count in the run's peak.
+    releaseCodePages();
     await Bun.sleep(Math.max(0, settled - clock()));
     generator = plan.generator();
     for (const [t, fleet] of fleets.entries()) fleet.attach(window.buffers, t, generator.events, o.timeoutMs);

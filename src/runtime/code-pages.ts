@@ -75,8 +75,10 @@ function libcMadvise(): Madvise | null {
  * fault-around neighbours of each) stays counted in the process's RSS long
  * after: about 15 MiB of an idle server's 55 MiB. The pages are clean and
  * still in the page cache, so this costs no I/O, and the kernel could drop
- * them itself under memory pressure: it only does so now. Returns the bytes
- * that were resident; 0 where there is no /proc or no libc to ask.
+ * them itself under memory pressure: it only does so now. Every server role
+ * calls it before its warm-up and once ready to listen; `simulate`, before
+ * event 1. Returns the bytes that were resident; 0 where there is no /proc
+ * or no libc to ask.
  */
 export function releaseCodePages(): number {
   const call = libcMadvise();
