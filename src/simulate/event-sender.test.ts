@@ -86,6 +86,35 @@ describe("EventSender", () => {
     }
   });
 
+  test("a batch is stamped before the write that hands it over returns: a server can deliver it, and a client verify it, meanwhile", () => {
+    for (const seed of [1, 2, 3]) {
+      const prng = new Prng(seed);
+      const { sender, batches, sentAt } = setup(0);
+      let now = 0;
+      let checked = 0;
+      const writer = new (class extends FakeWriter {
+        override write(data: Uint8Array, byteOffset: number, byteLength: number): number {
+          const before = this.bytes().length;
+          const taken = super.write(data, byteOffset, byteLength);
+          // What a client could already have: every batch starting in the bytes this call takes.
+          batches.forEach((batch, k) => {
+            if (batch.start < before || batch.start >= before + taken) return;
+            expect(sentAt(k)).toBe(now);
+            checked++;
+          });
+          return taken;
+        }
+      })();
+      sender.start(0);
+      while (!sender.finished) {
+        now++;
+        writer.capacity = prng.pick([0, prng.range(1, 40), prng.range(1, 400)]);
+        sender.pump(writer, now);
+      }
+      expect(checked).toBe(BATCHES);
+    }
+  });
+
   test("scripted partial writes resume exactly where the last one stopped", () => {
     const { sender, sentAt } = setup(0);
     const writer = new FakeWriter();

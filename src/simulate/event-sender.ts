@@ -8,9 +8,10 @@ const WRITE_BYTES = 256 * 1024;
 /**
  * Writes the window's batches to an event-source connection, in the order
  * they were added, either as fast as the connection takes them or paced to a
- * fixed rate of events per second, and stamps each event with the time the
- * first byte of its batch was handed over (a server may deliver the start
- * of a batch that a partial write cut in two before the rest goes out),
+ * fixed rate of events per second, and stamps each event with the time of
+ * the write that handed over the first byte of its batch (a server may
+ * deliver the start of a batch that a partial write cut in two before the
+ * rest goes out),
  * which is what latencies are measured from. Knows nothing about sockets
  * beyond `write`: the caller pumps it on drain, when batches are added and
  * when `nextDueMs` comes.
@@ -107,23 +108,35 @@ export class EventSender implements SenderNeeds {
     const upto = Math.min(this.released, this.added);
     if (upto === 0) return true;
     const limit = this.batchEnd[(upto - 1) & this.mask] as number;
-    const { bytes, sentAt } = this.window.buffers;
+    const { bytes } = this.window.buffers;
     while (this.offset < limit) {
       const at = this.offset & this.window.byteMask;
       const length = Math.min(limit - this.offset, WRITE_BYTES, bytes.length - at);
+      // Stamped before the write, not after: the server can read, route and
+      // deliver these bytes, and a client thread verify them, before `write`
+      // returns (on two cores the server takes this one mid-call), and a line
+      // verified with no stamp yet would count as no latency at all.
+      let offered = this.stamped;
+      while (offered < this.added && (this.batchStart[offered & this.mask] as number) < this.offset + length) this.stamp(offered++, now);
       const written = writer.write(bytes, at, length);
+      if (written > 0) this.offset += written;
+      while (this.stamped < offered && (this.batchStart[this.stamped & this.mask] as number) < this.offset) this.stamped++;
+      // What the write did not reach is not sent, and has no stamp until it is.
+      for (let b = this.stamped; b < offered; b++) this.stamp(b, Number.NaN);
       if (written < 0) return false;
-      this.offset += written;
-      while (this.stamped < this.added && (this.batchStart[this.stamped & this.mask] as number) < this.offset) {
-        const b = this.stamped++ & this.mask;
-        for (let seq = this.batchFirst[b] as number; seq <= (this.batchLast[b] as number); seq++) sentAt[seq & this.window.eventMask] = now;
-      }
       while (this.completed < this.added && (this.batchEnd[this.completed & this.mask] as number) <= this.offset) {
         this.sentThrough = this.batchLast[this.completed++ & this.mask] as number;
       }
       if (written < length) break;
     }
     return true;
+  }
+
+  /** Gives every event of batch `batch` the time `at`. */
+  private stamp(batch: number, at: number): void {
+    const b = batch & this.mask;
+    const { sentAt } = this.window.buffers;
+    for (let seq = this.batchFirst[b] as number; seq <= (this.batchLast[b] as number); seq++) sentAt[seq & this.window.eventMask] = at;
   }
 
   /** Batch k's start, counted from the first event after the barrier. */
