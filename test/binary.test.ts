@@ -5,11 +5,13 @@
  * one into a temporary folder first.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import pkg from "../package.json" with { type: "json" };
+import { sliceOf } from "../src/runtime/scheduler-slice.ts";
 import { BANNER } from "../src/simulate/report.ts";
+import { kernelTakesSlices } from "./support/kernel.ts";
 import { waitFor } from "./support/net-harness.ts";
 import { spawnSyncGuarded } from "./support/processes.ts";
 import { runSimulate, type ServerProcess, startServer } from "./support/server-process.ts";
@@ -67,6 +69,28 @@ describe("compiled binary", () => {
       expect(stderr().indexOf(" listening: ")).toBeLessThan(stderr().search(line));
     });
   }, 30_000);
+
+  test.if(process.platform === "linux")(
+    "asks for a 100 µs scheduler slice for the thread that serves the sockets; with --scheduler-slice off it keeps the kernel's",
+    async () => {
+      const slice = (pid: number | string) => sliceOf(readFileSync(`/proc/${pid}/task/${pid}/sched`, "utf8"));
+      // A fresh process's, as the kernel hands it out.
+      const kernels = sliceOf(spawnSyncGuarded(["cat", "/proc/self/sched"], { stdout: "pipe", timeout: 5_000 }).stdout.toString());
+      expect(kernels).toBeGreaterThan(0);
+      const line = /debug scheduler slice.*/;
+      for (const [flags, expected] of [
+        [[], kernelTakesSlices() ? 100_000 : kernels],
+        [["--scheduler-slice", "off"], kernels],
+      ] as const) {
+        await withServer(["--log-level", "debug", ...flags], async ({ pid, stderr }) => {
+          await waitFor(() => line.test(stderr()), "the debug line", undefined, stderr);
+          expect(slice(pid)).toBe(expected);
+          expect(stderr().indexOf(" listening: ")).toBeLessThan(stderr().search(line));
+        });
+      }
+    },
+    30_000,
+  );
 });
 
 /** Runs `use` against the binary serving with `flags`, then expects a clean exit on SIGTERM; kills it whatever happens. */

@@ -7,6 +7,7 @@ import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
 import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
+import { requestSchedulerSlice, schedulerSliceText } from "../runtime/scheduler-slice.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
@@ -137,6 +138,7 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
           `follower-maze ${VERSION} sequencer listening: events on ${listenerText(host, eventPort, base.eventTls !== null)}${metricsText(host, metricsPort)}`,
         );
         log.debug(codePagesText(unmapped));
+        log.debug(schedulerSliceText(requestSchedulerSlice(options["scheduler-slice"])));
       },
     );
   } catch (error) {
@@ -216,6 +218,7 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
             `${webSocketText(host, wsPort, base.clientTls !== null)}${metricsText(host, metricsPort)}`,
         );
         log.debug(codePagesText(unmapped));
+        log.debug(schedulerSliceText(requestSchedulerSlice(options["scheduler-slice"])));
       },
     );
   } catch (error) {

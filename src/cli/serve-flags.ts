@@ -1,6 +1,21 @@
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
 import type { Flag } from "./flags.ts";
-import { bytes, delimiter, file, host, integer, milliseconds, oneOf, port, portOrOff, runningProcessId, secret, sequenceNumber, setOf } from "./values.ts";
+import {
+  bytes,
+  delimiter,
+  file,
+  host,
+  integer,
+  milliseconds,
+  oneOf,
+  port,
+  portOrOff,
+  runningProcessId,
+  schedulerSlice,
+  secret,
+  sequenceNumber,
+  setOf,
+} from "./values.ts";
 
 const MiB = 1024 * 1024;
 
@@ -112,6 +127,12 @@ export const SERVE_FLAGS = {
     default: 5_000,
     parse: milliseconds(0),
   } as Flag<number>,
+  "scheduler-slice": {
+    value: "US",
+    help: "Linux scheduler slice of the thread that serves the sockets, 100 to 100000 µs: shorter runs it sooner when an event arrives (off: the kernel's own)",
+    default: 100,
+    parse: schedulerSlice,
+  } as Flag<number | null>,
   "parent-pid": {
     value: "PID",
     help: "shut down as on SIGTERM once process PID has exited (npm start passes npm's)",

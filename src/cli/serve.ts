@@ -2,6 +2,7 @@ import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
 import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
+import { requestSchedulerSlice, schedulerSliceText } from "../runtime/scheduler-slice.ts";
 import { Server } from "../server/server.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
@@ -73,5 +74,6 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
       `clients on ${listenerText(host, server.clientPort, clientTls)}${webSocketText(host, server.wsPort, clientTls)}${metricsText(host, server.metricsPort)}`,
   );
   log.debug(codePagesText(unmapped));
+  log.debug(schedulerSliceText(requestSchedulerSlice(options["scheduler-slice"])));
   return stopped.promise;
 }

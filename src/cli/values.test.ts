@@ -13,6 +13,7 @@ import {
   port,
   portOrOff,
   runningProcessId,
+  schedulerSlice,
   secret,
   sequenceNumber,
   setOf,
@@ -33,6 +34,11 @@ describe("value parsers", () => {
     expect([portOrOff("off"), portOrOff("0"), portOrOff("9100")]).toEqual([null, 0, 9100]);
     expect(problem(portOrOff, "65536")).toBe("expected off or a port number from 0 to 65535, got 65536");
     for (const raw of ["", "OFF", "on", "-1"]) expect(problem(portOrOff, raw)).toContain("expected off or a port number");
+  });
+
+  test("schedulerSlice: off, or the microseconds the kernel takes (100 … 100000)", () => {
+    expect([schedulerSlice("off"), schedulerSlice("100"), schedulerSlice("100000")]).toEqual([null, 100, 100_000]);
+    for (const raw of ["0", "99", "100001", "", "1ms"]) expect(problem(schedulerSlice, raw)).toContain("expected off or microseconds from 100 to 100000");
   });
 
   test("integer bounds are inclusive", () => {

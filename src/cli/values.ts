@@ -21,6 +21,9 @@ export const port = integer(0, 65535, "a port number");
 const portNumberOrOff = integer(0, 65535, "off or a port number");
 /** A port for a listener that is not wanted by default: `off` is null. */
 export const portOrOff: ValueParser<number | null> = (raw) => (raw === "off" ? null : portNumberOrOff(raw));
+const sliceMicroseconds = integer(100, 100_000, "off or microseconds");
+/** The kernel clamps a slice to 100 µs … 100 ms; `off` (null) leaves it the kernel's own. */
+export const schedulerSlice: ValueParser<number | null> = (raw) => (raw === "off" ? null : sliceMicroseconds(raw));
 export const milliseconds = (min: number): ValueParser<number> => integer(min, 2 ** 31 - 1, "milliseconds");
 export const sequenceNumber = integer(1, MAX_SEQ, "a sequence number");
 export const userId = integer(0, MAX_USER_ID, "a user id");

@@ -1,5 +1,5 @@
-import { dlopen, FFIType } from "bun:ffi";
 import { readFileSync, readlinkSync } from "node:fs";
+import { systemLibc } from "./libc.ts";
 
 /** A mapping of the executable that only ever holds the file's own bytes. */
 export interface CleanImageRange {
@@ -50,23 +50,6 @@ export function cleanImageRanges(smaps: string, image: string): CleanImageRange[
 
 const MADV_DONTNEED = 4;
 
-type Madvise = (start: bigint, length: bigint, advice: number) => number;
-let madvise: Madvise | null | undefined;
-
-/** libc's madvise, or null where there is none to call (not glibc Linux). */
-function libcMadvise(): Madvise | null {
-  if (madvise !== undefined) return madvise;
-  madvise = null;
-  if (process.platform !== "linux") return madvise;
-  try {
-    const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
-    madvise = (start, length, advice) => libc.symbols.madvise(start, length, advice);
-  } catch {
-    // musl, or no libc.so.6: nothing to release, and nothing breaks.
-  }
-  return madvise;
-}
-
 /**
  * Unmaps the executable's resident code and read-only data, so that only
  * what runs from here on is mapped again, one page fault at a time. The
@@ -81,8 +64,8 @@ function libcMadvise(): Madvise | null {
  * or no libc to ask.
  */
 export function releaseCodePages(): number {
-  const call = libcMadvise();
-  if (call === null) return 0;
+  const libc = systemLibc();
+  if (libc === null) return 0;
   let ranges: CleanImageRange[];
   try {
     ranges = cleanImageRanges(readFileSync("/proc/self/smaps", "utf8"), readlinkSync("/proc/self/exe"));
@@ -90,7 +73,7 @@ export function releaseCodePages(): number {
     return 0;
   }
   let released = 0;
-  for (const range of ranges) if (call(range.start, range.end - range.start, MADV_DONTNEED) === 0) released += range.residentBytes;
+  for (const range of ranges) if (libc.madvise(range.start, range.end - range.start, MADV_DONTNEED) === 0) released += range.residentBytes;
   return released;
 }
 

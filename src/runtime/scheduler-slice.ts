@@ -1,0 +1,77 @@
+import { ptr } from "bun:ffi";
+import { readFileSync } from "node:fs";
+import { systemLibc } from "./libc.ts";
+
+/** sched_setattr(2) and sched_getattr(2), by architecture. */
+const SYSCALLS: Partial<Record<string, { set: number; get: number }>> = {
+  x64: { set: 314, get: 315 },
+  arm64: { set: 274, get: 275 },
+};
+/** SCHED_ATTR_SIZE_VER0: size, policy, flags, nice, priority, runtime, deadline, period. */
+const ATTR_BYTES = 48;
+const RUNTIME_AT = 24;
+/** SCHED_OTHER and SCHED_BATCH: the policies whose slice a thread may choose. A real-time or idle policy someone chose is left alone. */
+const FAIR_POLICIES = new Set([0, 3]);
+const RESET_ON_FORK = 1n;
+
+/** What `/proc/<pid>/task/<tid>/sched` says a thread's slice is, in ns; null where it shows none (Linux before 6.6). */
+export function sliceOf(sched: string): number | null {
+  const match = /^se\.slice\s+:\s+(\d+)\s*$/m.exec(sched);
+  return match === null ? null : Number(match[1]);
+}
+
+function threadSlice(): number | null {
+  try {
+    return sliceOf(readFileSync("/proc/thread-self/sched", "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+export interface SliceOutcome {
+  /** What was asked for, in µs; null for the kernel's own. */
+  requestedUs: number | null;
+  /** The thread's slice before and after, in ns, as the kernel shows it; null where it shows none. */
+  beforeNs: number | null;
+  afterNs: number | null;
+}
+
+/**
+ * Asks Linux to give the calling thread, the one whose event loop serves
+ * every socket, a scheduler slice of `microseconds`. Under EEVDF (Linux
+ * 6.6 on; a slice of one's own from 6.12) a shorter slice means an earlier
+ * deadline: woken by a read, the thread takes a core from a neighbour at
+ * once instead of queueing behind it. That is the server's whole job (a
+ * read, then writes to the clients it concerns), and the kernel's default
+ * slice, which suits batch work, is what made a delivery wait for a
+ * neighbour's turn. Needs no privilege; nice and policy stay as they are.
+ * Elsewhere (not Linux, a kernel that shows no slice, a policy not fair) it
+ * changes nothing and says so in the outcome.
+ */
+export function requestSchedulerSlice(microseconds: number | null): SliceOutcome {
+  const outcome: SliceOutcome = { requestedUs: microseconds, beforeNs: threadSlice(), afterNs: null };
+  const calls = SYSCALLS[process.arch];
+  const libc = systemLibc();
+  if (microseconds !== null && calls !== undefined && libc !== null && outcome.beforeNs !== null) {
+    const attr = new DataView(new ArrayBuffer(ATTR_BYTES));
+    if (libc.syscall(calls.get, 0, ptr(attr), ATTR_BYTES, 0) === 0 && FAIR_POLICIES.has(attr.getUint32(4, true))) {
+      attr.setUint32(0, ATTR_BYTES, true);
+      attr.setBigUint64(8, attr.getBigUint64(8, true) & RESET_ON_FORK, true);
+      attr.setBigUint64(RUNTIME_AT, BigInt(microseconds * 1000), true);
+      libc.syscall(calls.set, 0, ptr(attr), 0, 0);
+    }
+  }
+  outcome.afterNs = threadSlice();
+  return outcome;
+}
+
+const us = (ns: number) => `${Math.round(ns / 1000)} µs`;
+
+/** The debug line for what {@link requestSchedulerSlice} did. */
+export function schedulerSliceText({ requestedUs, beforeNs, afterNs }: SliceOutcome): string {
+  if (afterNs === null) return "scheduler slice: the kernel's own (it shows none for this thread)";
+  if (requestedUs === null) return `scheduler slice: the kernel's own, ${us(afterNs)} (--scheduler-slice off)`;
+  if (afterNs === requestedUs * 1000)
+    return `scheduler slice ${us(afterNs)} for the thread that serves the sockets (the kernel's default here: ${us(beforeNs ?? afterNs)})`;
+  return `scheduler slice: asked for ${requestedUs} µs, the kernel keeps ${us(afterNs)} (a slice of one's own needs Linux 6.12; a real-time policy keeps its own)`;
+}
