@@ -62,6 +62,7 @@ describe("the systemd unit", () => {
         "CapabilityBoundingSet=",
         "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX",
         "SystemCallFilter=@system-service",
+        "SystemCallFilter=sched_setattr",
       ]),
     );
     // It would turn off the JIT: see the comment in the unit.

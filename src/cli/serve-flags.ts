@@ -129,7 +129,7 @@ export const SERVE_FLAGS = {
   } as Flag<number>,
   "scheduler-slice": {
     value: "US",
-    help: "Linux scheduler slice of the thread that serves the sockets, 100 to 100000 µs: shorter runs it sooner when an event arrives (off: the kernel's own)",
+    help: "Linux scheduler slice of the thread that serves the sockets while it is not saturated, 100 to 100000 µs: shorter runs it sooner when an event arrives (off: the kernel's own)",
     default: 100,
     parse: schedulerSlice,
   } as Flag<number | null>,

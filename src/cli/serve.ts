@@ -2,13 +2,14 @@ import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
 import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
-import { requestSchedulerSlice, schedulerSliceText } from "../runtime/scheduler-slice.ts";
+import { requestSchedulerSlice, type SliceOutcome } from "../runtime/scheduler-slice.ts";
 import { Server } from "../server/server.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { Invocation } from "./flags.ts";
 import { whenProcessExits } from "./process-watch.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
+import { governSlice } from "./slice-log.ts";
 import { listenerText, metricsText, webSocketText } from "./startup-line.ts";
 
 /**
@@ -21,6 +22,7 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
   for (const warning of warnings) log.warn(warning);
   let server: Server;
   let unmapped: number;
+  let slice: SliceOutcome;
   try {
     const config = serverConfig(options, origin);
     // What loading and configuring touched; the warm-up maps its own.
@@ -28,7 +30,8 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
     // Before listening, so the first real events already run compiled code.
     warmUp(config.delimiter);
     server = new Server(config, log);
-    // What only the warm-up and starting the listeners ran.
+    slice = requestSchedulerSlice(options["scheduler-slice"]);
+    // What only the warm-up, starting the listeners and asking for the slice ran.
     unmapped = releaseCodePages();
   } catch (error) {
     if (error instanceof StartupError) {
@@ -74,6 +77,6 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
       `clients on ${listenerText(host, server.clientPort, clientTls)}${webSocketText(host, server.wsPort, clientTls)}${metricsText(host, server.metricsPort)}`,
   );
   log.debug(codePagesText(unmapped));
-  log.debug(schedulerSliceText(requestSchedulerSlice(options["scheduler-slice"])));
+  governSlice(slice, log);
   return stopped.promise;
 }

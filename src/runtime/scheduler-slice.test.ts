@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { kernelTakesSlices } from "../../test/support/kernel.ts";
-import { type SliceOutcome, schedulerSliceText, sliceOf } from "./scheduler-slice.ts";
+import type { SliceThreadRequest } from "../../test/support/slice-thread.ts";
+import { runTimeOf, type SliceOutcome, schedulerSliceText, sliceOf, sliceSwitchText } from "./scheduler-slice.ts";
 
 const SCHED = `bun (4242, #threads: 9)
 -------------------------------------------------------------------
@@ -14,15 +15,17 @@ policy                                       :                    0
 prio                                         :                  120
 `;
 
+type SliceThreadReply = SliceOutcome & { nice: number; switches: { short: boolean; busy: number; sliceNs: number | null }[] };
+
 /** Runs the request on a thread of its own, so the test runner's keeps its slice. */
-async function onFreshThread(microseconds: number | null, nice = 0): Promise<SliceOutcome & { nice: number }> {
+async function onFreshThread(request: Partial<SliceThreadRequest>): Promise<SliceThreadReply> {
   const worker = new Worker(new URL("../../test/support/slice-thread.ts", import.meta.url).href);
   try {
-    const reply = new Promise<SliceOutcome & { nice: number }>((resolve, reject) => {
+    const reply = new Promise<SliceThreadReply>((resolve, reject) => {
       worker.onmessage = (event) => resolve(event.data);
       worker.onerror = (event) => reject(new Error(event.message));
     });
-    worker.postMessage({ microseconds, nice });
+    worker.postMessage({ microseconds: 250, nice: 0, govern: false, ...request });
     return await reply;
   } finally {
     worker.terminate();
@@ -42,7 +45,7 @@ describe("sliceOf", () => {
 
 describe("requestSchedulerSlice", () => {
   test.if(process.platform === "linux")("gives the calling thread the slice asked for, from Linux 6.12 on, and keeps its nice value", async () => {
-    const outcome = await onFreshThread(250, 5);
+    const outcome = await onFreshThread({ nice: 5 });
     expect(outcome.beforeNs).toBeGreaterThan(0);
     expect(outcome.nice).toBe(5);
     if (kernelTakesSlices()) {
@@ -56,8 +59,30 @@ describe("requestSchedulerSlice", () => {
   });
 
   test.if(process.platform === "linux")("off leaves the thread's slice as it was", async () => {
-    const outcome = await onFreshThread(null);
+    const outcome = await onFreshThread({ microseconds: null });
     expect(outcome.afterNs).toBe(outcome.beforeNs);
+  });
+});
+
+describe("governSchedulerSlice", () => {
+  test.if(kernelTakesSlices())("gives the thread the kernel's slice while it is saturated, and its own again once it has room", async () => {
+    const { beforeNs, switches } = await onFreshThread({ govern: true });
+    expect(switches).toEqual([
+      { short: false, busy: 1, sliceNs: beforeNs },
+      { short: true, busy: 0, sliceNs: 250_000 },
+    ]);
+  });
+
+  test("says what it switched to, and why", () => {
+    expect(sliceSwitchText(false, 0.973, 100)).toBe("busy 97% of the last 100 ms: the kernel's own scheduler slice while saturated");
+    expect(sliceSwitchText(true, 0.42, 100)).toBe("busy 42% of the last 100 ms: the 100 µs scheduler slice again");
+  });
+});
+
+describe("runTimeOf", () => {
+  test("reads a thread's time on a CPU, in ns, from its schedstat", () => {
+    expect(runTimeOf("4866385390116 12345 25\n")).toBe(4_866_385_390_116);
+    expect(runTimeOf("")).toBeNull();
   });
 });
 

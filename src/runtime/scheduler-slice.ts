@@ -1,6 +1,7 @@
 import { ptr } from "bun:ffi";
 import { readFileSync } from "node:fs";
 import { systemLibc } from "./libc.ts";
+import { SliceGovernor } from "./slice-governor.ts";
 
 /** sched_setattr(2) and sched_getattr(2), by architecture. */
 const SYSCALLS: Partial<Record<string, { set: number; get: number }>> = {
@@ -50,19 +51,72 @@ export interface SliceOutcome {
  */
 export function requestSchedulerSlice(microseconds: number | null): SliceOutcome {
   const outcome: SliceOutcome = { requestedUs: microseconds, beforeNs: threadSlice(), afterNs: null };
-  const calls = SYSCALLS[process.arch];
-  const libc = systemLibc();
-  if (microseconds !== null && calls !== undefined && libc !== null && outcome.beforeNs !== null) {
-    const attr = new DataView(new ArrayBuffer(ATTR_BYTES));
-    if (libc.syscall(calls.get, 0, ptr(attr), ATTR_BYTES, 0) === 0 && FAIR_POLICIES.has(attr.getUint32(4, true))) {
-      attr.setUint32(0, ATTR_BYTES, true);
-      attr.setBigUint64(8, attr.getBigUint64(8, true) & RESET_ON_FORK, true);
-      attr.setBigUint64(RUNTIME_AT, BigInt(microseconds * 1000), true);
-      libc.syscall(calls.set, 0, ptr(attr), 0, 0);
-    }
-  }
+  if (microseconds !== null && outcome.beforeNs !== null) setThreadSlice(microseconds * 1000);
   outcome.afterNs = threadSlice();
   return outcome;
+}
+
+/** Sets the calling thread's slice to `ns`, 0 for the kernel's own; false where it cannot. */
+function setThreadSlice(ns: number): boolean {
+  const calls = SYSCALLS[process.arch];
+  const libc = systemLibc();
+  if (calls === undefined || libc === null) return false;
+  const attr = new DataView(new ArrayBuffer(ATTR_BYTES));
+  if (libc.syscall(calls.get, 0, ptr(attr), ATTR_BYTES, 0) !== 0 || !FAIR_POLICIES.has(attr.getUint32(4, true))) return false;
+  attr.setUint32(0, ATTR_BYTES, true);
+  attr.setBigUint64(8, attr.getBigUint64(8, true) & RESET_ON_FORK, true);
+  attr.setBigUint64(RUNTIME_AT, BigInt(ns), true);
+  return libc.syscall(calls.set, 0, ptr(attr), 0, 0) === 0;
+}
+
+/** A thread's time on a CPU so far, in ns, from its `schedstat` (the first of its three numbers); null if unreadable. */
+export function runTimeOf(schedstat: string): number | null {
+  const match = /^(\d+) \d+ \d+\s*$/.exec(schedstat);
+  return match === null ? null : Number(match[1]);
+}
+
+function threadRunTime(): number | null {
+  try {
+    return runTimeOf(readFileSync("/proc/thread-self/schedstat", "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+const GOVERN_EVERY_MS = 100;
+
+/**
+ * Keeps the slice {@link requestSchedulerSlice} got only while the calling
+ * thread has room to spare, and the kernel's own while it is saturated
+ * (see SliceGovernor), judged every 100 ms from the time it ran; nothing
+ * if the request did not take. `changed` hears of each switch, with the
+ * busy fraction of the interval that made it. `runTime` (ns) and `clock`
+ * (ms) stand in for the thread's own in tests.
+ */
+export function governSchedulerSlice(
+  outcome: SliceOutcome,
+  changed: (short: boolean, busy: number, requestedUs: number) => void,
+  runTime: () => number | null = threadRunTime,
+  clock: () => number = () => performance.now(),
+): void {
+  const { requestedUs } = outcome;
+  if (requestedUs === null || outcome.afterNs !== requestedUs * 1000) return;
+  const governor = new SliceGovernor();
+  let ran = runTime();
+  let at = clock();
+  const timer = setInterval(() => {
+    const running = runTime();
+    const now = clock();
+    if (running === null || ran === null) return;
+    const busy = (running - ran) / ((now - at) * 1e6);
+    ran = running;
+    at = now;
+    if (!governor.observe(busy)) return;
+    setThreadSlice(governor.shortSlice ? requestedUs * 1000 : 0);
+    changed(governor.shortSlice, busy, requestedUs);
+  }, GOVERN_EVERY_MS);
+  // A server with nothing else to do exits as it would without it.
+  timer.unref();
 }
 
 const us = (ns: number) => `${Math.round(ns / 1000)} µs`;
@@ -74,4 +128,10 @@ export function schedulerSliceText({ requestedUs, beforeNs, afterNs }: SliceOutc
   if (afterNs === requestedUs * 1000)
     return `scheduler slice ${us(afterNs)} for the thread that serves the sockets (the kernel's default here: ${us(beforeNs ?? afterNs)})`;
   return `scheduler slice: asked for ${requestedUs} µs, the kernel keeps ${us(afterNs)} (a slice of one's own needs Linux 6.12; a real-time policy keeps its own)`;
+}
+
+/** The debug line for a switch {@link governSchedulerSlice} made. */
+export function sliceSwitchText(short: boolean, busy: number, requestedUs: number): string {
+  const share = `busy ${Math.round(busy * 100)}% of the last ${GOVERN_EVERY_MS} ms`;
+  return short ? `${share}: the ${requestedUs} µs scheduler slice again` : `${share}: the kernel's own scheduler slice while saturated`;
 }

@@ -1,12 +1,46 @@
 /** A thread that asks for a scheduler slice of its own (see scheduler-slice.test.ts) and reports what it got. */
+
+import { readFileSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
-import { requestSchedulerSlice } from "../../src/runtime/scheduler-slice.ts";
+import { governSchedulerSlice, requestSchedulerSlice, sliceOf } from "../../src/runtime/scheduler-slice.ts";
 
 declare const self: Worker;
 
-// On Linux, nice is per thread: 0 names this one.
-self.onmessage = (event: MessageEvent<{ microseconds: number | null; nice: number }>) => {
-  setPriority(0, event.data.nice);
-  const outcome = requestSchedulerSlice(event.data.microseconds);
-  self.postMessage({ ...outcome, nice: getPriority(0) });
+export interface SliceThreadRequest {
+  microseconds: number | null;
+  nice: number;
+  /** Also govern the slice, with a run time that reads saturated until the first switch and idle after it. */
+  govern: boolean;
+}
+
+const slice = () => sliceOf(readFileSync("/proc/thread-self/sched", "utf8"));
+
+self.onmessage = (event: MessageEvent<SliceThreadRequest>) => {
+  const { microseconds, nice, govern } = event.data;
+  // On Linux, nice is per thread: 0 names this one.
+  setPriority(0, nice);
+  const outcome = requestSchedulerSlice(microseconds);
+  const reply = { ...outcome, nice: getPriority(0), switches: [] as { short: boolean; busy: number; sliceNs: number | null }[] };
+  if (!govern) {
+    self.postMessage(reply);
+    return;
+  }
+  let clock = 0;
+  let ran = 0;
+  const tick = () => {
+    clock += 100;
+    ran += reply.switches.length === 0 ? 100e6 : 0;
+  };
+  governSchedulerSlice(
+    outcome,
+    (short, busy) => {
+      reply.switches.push({ short, busy, sliceNs: slice() });
+      if (reply.switches.length === 2) self.postMessage(reply);
+    },
+    () => ran,
+    () => {
+      tick();
+      return clock;
+    },
+  );
 };
