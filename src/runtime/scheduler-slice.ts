@@ -21,13 +21,17 @@ export function sliceOf(sched: string): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-function threadSlice(): number | null {
+/** `parse` of one of the calling thread's /proc files; null where there is none to read. */
+function fromThreadFile(name: string, parse: (text: string) => number | null): number | null {
   try {
-    return sliceOf(readFileSync("/proc/thread-self/sched", "utf8"));
+    return parse(readFileSync(`/proc/thread-self/${name}`, "utf8"));
   } catch {
     return null;
   }
 }
+
+/** The calling thread's slice, in ns, as the kernel shows it. */
+export const threadSlice = (): number | null => fromThreadFile("sched", sliceOf);
 
 export interface SliceOutcome {
   /** What was asked for, in µs; null for the kernel's own. */
@@ -75,13 +79,7 @@ export function runTimeOf(schedstat: string): number | null {
   return match === null ? null : Number(match[1]);
 }
 
-function threadRunTime(): number | null {
-  try {
-    return runTimeOf(readFileSync("/proc/thread-self/schedstat", "utf8"));
-  } catch {
-    return null;
-  }
-}
+const threadRunTime = (): number | null => fromThreadFile("schedstat", runTimeOf);
 
 const GOVERN_EVERY_MS = 100;
 

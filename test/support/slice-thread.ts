@@ -1,8 +1,6 @@
 /** A thread that asks for a scheduler slice of its own (see scheduler-slice.test.ts) and reports what it got. */
-
-import { readFileSync } from "node:fs";
 import { getPriority, setPriority } from "node:os";
-import { governSchedulerSlice, requestSchedulerSlice, sliceOf } from "../../src/runtime/scheduler-slice.ts";
+import { governSchedulerSlice, requestSchedulerSlice, threadSlice } from "../../src/runtime/scheduler-slice.ts";
 
 declare const self: Worker;
 
@@ -12,8 +10,6 @@ export interface SliceThreadRequest {
   /** Also govern the slice, with a run time that reads saturated until the first switch and idle after it. */
   govern: boolean;
 }
-
-const slice = () => sliceOf(readFileSync("/proc/thread-self/sched", "utf8"));
 
 self.onmessage = (event: MessageEvent<SliceThreadRequest>) => {
   const { microseconds, nice, govern } = event.data;
@@ -34,7 +30,7 @@ self.onmessage = (event: MessageEvent<SliceThreadRequest>) => {
   governSchedulerSlice(
     outcome,
     (short, busy) => {
-      reply.switches.push({ short, busy, sliceNs: slice() });
+      reply.switches.push({ short, busy, sliceNs: threadSlice() });
       if (reply.switches.length === 2) self.postMessage(reply);
     },
     () => ran,
