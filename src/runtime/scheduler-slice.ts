@@ -13,6 +13,7 @@ const ATTR_BYTES = 48;
 const RUNTIME_AT = 24;
 /** SCHED_OTHER and SCHED_BATCH: the policies whose slice a thread may choose. A real-time or idle policy someone chose is left alone. */
 const FAIR_POLICIES = new Set([0, 3]);
+/** SCHED_FLAG_RESET_ON_FORK: threads and processes started from this one (the JIT's compiler threads, say) get the kernel's slice, not this one's. */
 const RESET_ON_FORK = 1n;
 
 /** What `/proc/<pid>/task/<tid>/sched` says a thread's slice is, in ns; null where it shows none (Linux before 6.6). */
@@ -68,7 +69,7 @@ function setThreadSlice(ns: number): boolean {
   const attr = new DataView(new ArrayBuffer(ATTR_BYTES));
   if (libc.syscall(calls.get, 0, ptr(attr), ATTR_BYTES, 0) !== 0 || !FAIR_POLICIES.has(attr.getUint32(4, true))) return false;
   attr.setUint32(0, ATTR_BYTES, true);
-  attr.setBigUint64(8, attr.getBigUint64(8, true) & RESET_ON_FORK, true);
+  attr.setBigUint64(8, RESET_ON_FORK, true);
   attr.setBigUint64(RUNTIME_AT, BigInt(ns), true);
   return libc.syscall(calls.set, 0, ptr(attr), 0, 0) === 0;
 }

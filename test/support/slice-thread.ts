@@ -1,6 +1,6 @@
 /** A thread that asks for a scheduler slice of its own (see scheduler-slice.test.ts) and reports what it got. */
 import { getPriority, setPriority } from "node:os";
-import { governSchedulerSlice, requestSchedulerSlice, threadSlice } from "../../src/runtime/scheduler-slice.ts";
+import { governSchedulerSlice, requestSchedulerSlice, sliceOf, threadSlice } from "../../src/runtime/scheduler-slice.ts";
 
 declare const self: Worker;
 
@@ -16,7 +16,9 @@ self.onmessage = (event: MessageEvent<SliceThreadRequest>) => {
   // On Linux, nice is per thread: 0 names this one.
   setPriority(0, nice);
   const outcome = requestSchedulerSlice(microseconds);
-  const reply = { ...outcome, nice: getPriority(0), switches: [] as { short: boolean; busy: number; sliceNs: number | null }[] };
+  // A process started from here, as a thread started from here would be.
+  const child = sliceOf(Bun.spawnSync(["cat", "/proc/self/sched"]).stdout.toString());
+  const reply = { ...outcome, nice: getPriority(0), childSliceNs: child, switches: [] as { short: boolean; busy: number; sliceNs: number | null }[] };
   if (!govern) {
     self.postMessage(reply);
     return;
