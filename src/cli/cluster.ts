@@ -6,15 +6,14 @@ import { Sequencer, warmUpSequencer } from "../cluster/sequencer.ts";
 import { EXIT_FAILURE, EXIT_OK, StartupError, UsageError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { clusterStatsLine } from "../metrics/cluster-metrics.ts";
-import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
-import { requestSchedulerSlice } from "../runtime/scheduler-slice.ts";
+import { releaseCodePages } from "../runtime/code-pages.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { EDGE_FLAGS, SEQUENCER_FLAGS } from "./cluster-flags.ts";
 import { envName, type FlagValues, type Invocation, type Origin } from "./flags.ts";
+import { readyToServe, serving } from "./ready-to-serve.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
 import { SERVE_FLAGS } from "./serve-flags.ts";
-import { governSlice } from "./slice-log.ts";
 import { listenerText, metricsText, webSocketText } from "./startup-line.ts";
 import { readCaFile } from "./tls-files.ts";
 
@@ -133,14 +132,12 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
       link,
       log,
       (eventPort, metricsPort) => {
-        const slice = requestSchedulerSlice(options["scheduler-slice"]);
-        const unmapped = releaseCodePages();
+        const ready = readyToServe(options["scheduler-slice"]);
         log.announce(
           "info",
           `follower-maze ${VERSION} sequencer listening: events on ${listenerText(host, eventPort, base.eventTls !== null)}${metricsText(host, metricsPort)}`,
         );
-        log.debug(codePagesText(unmapped));
-        governSlice(slice, log);
+        serving(ready, log);
       },
     );
   } catch (error) {
@@ -212,16 +209,14 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
       tail,
       log,
       (clientPort, wsPort, metricsPort) => {
-        const slice = requestSchedulerSlice(options["scheduler-slice"]);
         // An edge listens once it has caught up: what the replay alone ran goes too.
-        const unmapped = releaseCodePages();
+        const ready = readyToServe(options["scheduler-slice"]);
         log.announce(
           "info",
           `follower-maze ${VERSION} edge listening: clients on ${listenerText(host, clientPort, base.clientTls !== null)}` +
             `${webSocketText(host, wsPort, base.clientTls !== null)}${metricsText(host, metricsPort)}`,
         );
-        log.debug(codePagesText(unmapped));
-        governSlice(slice, log);
+        serving(ready, log);
       },
     );
   } catch (error) {

@@ -1,15 +1,14 @@
 import { EXIT_FAILURE, EXIT_OK, StartupError } from "../errors.ts";
 import { Logger, toStderr } from "../log/logger.ts";
 import { statsLine } from "../metrics/server-stats.ts";
-import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
-import { requestSchedulerSlice, type SliceOutcome } from "../runtime/scheduler-slice.ts";
+import { releaseCodePages } from "../runtime/code-pages.ts";
 import { Server } from "../server/server.ts";
 import { warmUp } from "../server/warm-up.ts";
 import { VERSION } from "../version.ts";
 import type { Invocation } from "./flags.ts";
 import { whenProcessExits } from "./process-watch.ts";
+import { type Readiness, readyToServe, serving } from "./ready-to-serve.ts";
 import { type ServeOptions, serverConfig } from "./serve-config.ts";
-import { governSlice } from "./slice-log.ts";
 import { listenerText, metricsText, webSocketText } from "./startup-line.ts";
 
 /**
@@ -21,8 +20,7 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
   const log = new Logger(options["log-level"], toStderr, options["log-format"]);
   for (const warning of warnings) log.warn(warning);
   let server: Server;
-  let unmapped: number;
-  let slice: SliceOutcome;
+  let ready: Readiness;
   try {
     const config = serverConfig(options, origin);
     // What loading and configuring touched; the warm-up maps its own.
@@ -30,9 +28,8 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
     // Before listening, so the first real events already run compiled code.
     warmUp(config.delimiter);
     server = new Server(config, log);
-    slice = requestSchedulerSlice(options["scheduler-slice"]);
-    // What only the warm-up, starting the listeners and asking for the slice ran.
-    unmapped = releaseCodePages();
+    // What only the warm-up and starting the listeners ran goes too.
+    ready = readyToServe(options["scheduler-slice"]);
   } catch (error) {
     if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);
@@ -76,7 +73,6 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
     `follower-maze ${VERSION} listening: events on ${listenerText(host, server.eventPort, server.config.eventTls !== null)}, ` +
       `clients on ${listenerText(host, server.clientPort, clientTls)}${webSocketText(host, server.wsPort, clientTls)}${metricsText(host, server.metricsPort)}`,
   );
-  log.debug(codePagesText(unmapped));
-  governSlice(slice, log);
+  serving(ready, log);
   return stopped.promise;
 }

@@ -1,0 +1,28 @@
+import type { Logger } from "../log/logger.ts";
+import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
+import { governSchedulerSlice, requestSchedulerSlice, type SliceOutcome, schedulerSliceText, sliceSwitchText } from "../runtime/scheduler-slice.ts";
+
+/** What a role has asked of the system by the time it listens. */
+export interface Readiness {
+  slice: SliceOutcome;
+  /** Bytes of the executable that were resident when it let them go. */
+  unmapped: number;
+}
+
+/**
+ * Once a role is ready to listen: asks for its scheduler slice, then unmaps
+ * the executable's pages that only starting it ran (asking first, so the
+ * request's own code goes too). Every role calls it just before its
+ * listening line.
+ */
+export function readyToServe(sliceUs: number | null): Readiness {
+  const slice = requestSchedulerSlice(sliceUs);
+  return { slice, unmapped: releaseCodePages() };
+}
+
+/** After the listening line, which stays the first on stderr: says at debug level what {@link readyToServe} did, and governs the slice from then on, saying so at each switch. */
+export function serving({ slice, unmapped }: Readiness, log: Logger): void {
+  log.debug(codePagesText(unmapped));
+  log.debug(schedulerSliceText(slice));
+  governSchedulerSlice(slice, (...change) => log.debug(sliceSwitchText(...change)));
+}
