@@ -61,17 +61,17 @@ export function requestSchedulerSlice(microseconds: number | null): SliceOutcome
   return outcome;
 }
 
-/** Sets the calling thread's slice to `ns`, 0 for the kernel's own; false where it cannot. */
-function setThreadSlice(ns: number): boolean {
+/** Sets the calling thread's slice to `ns`, 0 for the kernel's own, where it can; whether it took, the thread's sched file says. */
+function setThreadSlice(ns: number): void {
   const calls = SYSCALLS[process.arch];
   const libc = systemLibc();
-  if (calls === undefined || libc === null) return false;
+  if (calls === undefined || libc === null) return;
   const attr = new DataView(new ArrayBuffer(ATTR_BYTES));
-  if (libc.syscall(calls.get, 0, ptr(attr), ATTR_BYTES, 0) !== 0 || !FAIR_POLICIES.has(attr.getUint32(4, true))) return false;
+  if (libc.syscall(calls.get, 0, ptr(attr), ATTR_BYTES, 0) !== 0 || !FAIR_POLICIES.has(attr.getUint32(4, true))) return;
   attr.setUint32(0, ATTR_BYTES, true);
   attr.setBigUint64(8, RESET_ON_FORK, true);
   attr.setBigUint64(RUNTIME_AT, BigInt(ns), true);
-  return libc.syscall(calls.set, 0, ptr(attr), 0, 0) === 0;
+  libc.syscall(calls.set, 0, ptr(attr), 0, 0);
 }
 
 /** A thread's time on a CPU so far, in ns, from its `schedstat` (the first of its three numbers); null if unreadable. */
