@@ -11,10 +11,9 @@ const WRITE_BYTES = 256 * 1024;
  * fixed rate of events per second, and stamps each event with the time of
  * the write that handed over the first byte of its batch (a server may
  * deliver the start of a batch that a partial write cut in two before the
- * rest goes out),
- * which is what latencies are measured from. Knows nothing about sockets
- * beyond `write`: the caller pumps it on drain, when batches are added and
- * when `nextDueMs` comes.
+ * rest goes out), which is what latencies are measured from. Knows
+ * nothing about sockets beyond `write`: the caller pumps it on drain, when
+ * batches are added and when `nextDueMs` comes.
  */
 export class EventSender implements SenderNeeds {
   /** Absolute byte position written up to. */
