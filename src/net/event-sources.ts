@@ -5,7 +5,7 @@ import { LineFramer, type LineSink } from "../protocol/line-framer.ts";
 import type { SourceEntry } from "../status/connections.ts";
 import { Handshake, type Stage, type Timers } from "./handshake.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
-import { READ_GARBAGE_BYTES, ReadGarbage } from "./read-garbage.ts";
+import { READ_GARBAGE, ReadGarbage } from "./read-garbage.ts";
 
 /** The sequencer as the event port sees it: the sink of every source's lines, and one read cycle per read. */
 export interface SourcePipeline extends LineSink {
@@ -131,7 +131,7 @@ export class EventSources {
   /** Sources past TLS and AUTH, which may send events. */
   private accepted = 0;
   private paused = false;
-  private readonly garbage = new ReadGarbage(READ_GARBAGE_BYTES, fullGC);
+  private readonly garbage = new ReadGarbage(READ_GARBAGE, fullGC, () => performance.now());
 
   constructor(
     options: EventSourceOptions,
@@ -157,11 +157,12 @@ export class EventSources {
       },
       data: (socket, chunk: Uint8Array) => {
         const connection = socket.data;
+        const cycleStart = performance.now();
         const linesBefore = pipeline.counters.lines;
         this.flow(pipeline.read(connection.framer, chunk));
         connection.lines += pipeline.counters.lines - linesBefore;
         connection.bytes += chunk.length;
-        this.garbage.read(chunk.length);
+        this.garbage.read(chunk.length, performance.now() - cycleStart);
         if (this.paused) socket.pause();
       },
       close: (socket) => {
