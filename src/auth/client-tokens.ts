@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../runtime/node-crypto.ts";
 
 /** Why a handshake's token was refused. */
 export type TokenProblem = "missing" | "malformed" | "wrong";
@@ -31,11 +31,11 @@ export class ClientTokens {
   check(userId: number, buf: Uint8Array, start: number, end: number): TokenProblem | null {
     if (end === start) return "missing";
     if (end - start !== TOKEN_HEX_DIGITS || !decodeHex(buf, start, this.given)) return "malformed";
-    return timingSafeEqual(this.given, this.digest(userId)) ? null : "wrong";
+    return nodeCrypto().timingSafeEqual(this.given, this.digest(userId)) ? null : "wrong";
   }
 
   private digest(userId: number): Buffer {
-    return createHmac("sha256", this.secret).update(String(userId)).digest();
+    return nodeCrypto().createHmac("sha256", this.secret).update(String(userId)).digest();
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { nodeCrypto } from "../runtime/node-crypto.ts";
 
 /** What an event source must send as its first line, before the secret. */
 export const AUTH_PREFIX = "AUTH ";
@@ -18,10 +18,10 @@ export class SourceSecret {
 
   /** Whether `buf[start, end)` is the AUTH line. */
   accepts(buf: Uint8Array, start: number, end: number): boolean {
-    return timingSafeEqual(sha256(buf.subarray(start, end)), this.expected);
+    return nodeCrypto().timingSafeEqual(sha256(buf.subarray(start, end)), this.expected);
   }
 }
 
 function sha256(bytes: Uint8Array): Buffer {
-  return createHash("sha256").update(bytes).digest();
+  return nodeCrypto().createHash("sha256").update(bytes).digest();
 }

@@ -1,7 +1,8 @@
-import { createPrivateKey, type KeyObject, X509Certificate } from "node:crypto";
+import type { KeyObject, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { errorMessage, systemErrorCode, TlsFileError } from "../errors.ts";
 import type { TlsCredentials } from "../net/listen.ts";
+import { nodeCrypto } from "../runtime/node-crypto.ts";
 
 const READ_PROBLEMS: Record<string, string> = {
   ENOENT: "no such file",
@@ -20,14 +21,14 @@ export function readTlsFiles(certFile: string, keyFile: string): TlsCredentials 
   let certificate: X509Certificate;
   try {
     if (!cert.includes("-----BEGIN CERTIFICATE-----")) throw new Error("no PEM header");
-    certificate = new X509Certificate(cert);
+    certificate = new (nodeCrypto().X509Certificate)(cert);
   } catch {
     throw new TlsFileError(`--tls-cert ${certFile}: not a PEM certificate`);
   }
   let privateKey: KeyObject;
   try {
     if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key)) throw new Error("no PEM header");
-    privateKey = createPrivateKey(key);
+    privateKey = nodeCrypto().createPrivateKey(key);
   } catch {
     throw new TlsFileError(`--tls-key ${keyFile}: not an unencrypted PEM private key`);
   }
@@ -50,7 +51,7 @@ export function readCaFile(file: string): string[] {
   if (certificates.length === 0) throw new TlsFileError(`--redis-ca ${file}: not a PEM certificate`);
   for (const [i, certificate] of certificates.entries()) {
     try {
-      new X509Certificate(certificate);
+      new (nodeCrypto().X509Certificate)(certificate);
     } catch {
       throw new TlsFileError(`--redis-ca ${file}: certificate ${i + 1} of ${certificates.length} is not a valid PEM certificate`);
     }
