@@ -8,6 +8,7 @@ import type { ClientEntry } from "../status/connections.ts";
 import { readHandshake } from "./client-handshake.ts";
 import type { ClientSlots } from "./client-slots.ts";
 import { Handshake, type Stage, type Timers } from "./handshake.ts";
+import { HostNames } from "./host-names.ts";
 import { formatAddress, listen, type TlsCredentials } from "./listen.ts";
 
 type ClientSocket = Socket<ClientConnection>;
@@ -74,7 +75,9 @@ export class ClientConnection implements LineSink, ClientTransport, ClientEntry 
 
   constructor(
     readonly socket: ClientSocket,
-    readonly remote: string,
+    /** The peer's host (shared with its other connections, see HostNames) and port. */
+    private readonly remoteHost: string,
+    private readonly remotePort: number,
     private readonly gateway: ClientGateway,
     options: ClientGatewayOptions,
   ) {
@@ -82,6 +85,10 @@ export class ClientConnection implements LineSink, ClientTransport, ClientEntry 
     this.handshake = new Handshake(options.tls !== null, true, options.timers, options.handshakeTimeoutMs, (stage) =>
       gateway.timedOut(this, stage, options.handshakeTimeoutMs),
     );
+  }
+
+  get remote(): string {
+    return formatAddress(this.remoteHost, this.remotePort);
   }
 
   get queuedBytes(): number {
@@ -165,6 +172,7 @@ export class ClientGateway {
   readonly cursor = new DecimalCursor();
   private readonly listener: TCPSocketListener<ClientConnection>;
   private readonly sockets = new Set<ClientSocket>();
+  private readonly hosts = new HostNames();
   /** Set while {@link flushed} waits. */
   private onFlushed: (() => void) | null = null;
 
@@ -292,15 +300,14 @@ export class ClientGateway {
   }
 
   private opened(socket: ClientSocket): void {
-    const remote = formatAddress(socket.remoteAddress, socket.remotePort);
     // Before anything is allocated for it: the limit is what bounds memory held by connections.
     if (!this.options.slots.take()) {
       this.counters.refused++;
-      this.hooks.refused(remote, this.options.slots.limit);
+      this.hooks.refused(formatAddress(socket.remoteAddress, socket.remotePort), this.options.slots.limit);
       socket.end();
       return;
     }
-    socket.data = new ClientConnection(socket, remote, this, this.options);
+    socket.data = new ClientConnection(socket, this.hosts.intern(socket.remoteAddress), socket.remotePort, this, this.options);
     this.sockets.add(socket);
     this.counters.opened++;
     // Writes are already batched per read, so Nagle would only add latency.
