@@ -5,9 +5,9 @@ export const MAX_HOST_NAMES = 4096;
  * One string per remote host, shared by every connection from it. Bun
  * returns a fresh string each time a socket's remote address is read, and
  * a connection that kept its own, with its port joined on
- * ("127.0.0.1:54321": three strings), held about 150 bytes for a name
- * nothing reads until a log line or the status page asks for it: 1.5 MiB
- * of 10,000 clients.
+ * ("127.0.0.1:54321": three strings), held them for a name nothing reads
+ * until a log line or the status page asks for it: 10,000 idle clients
+ * took 11.8–12.1 MiB that way, 10.4–11.5 MiB with the host shared.
  */
 export class HostNames {
   private readonly names = new Map<string, string>();

@@ -23,7 +23,7 @@ export interface GarbageBounds {
  * pause of an eighth of a cycle delays nothing that the cycle itself has not
  * already delayed more, so after `busyLimit` bytes a long enough cycle
  * collects too. A pause is measured each time, since it grows with the live
- * heap (3 ms with 100 clients, 6–13 ms with 10,000).
+ * heap (3–7 ms with 100 clients, 6–13 ms with 10,000).
  */
 export class ReadGarbage {
   private sinceCollection = 0;
