@@ -20,6 +20,18 @@ function harness(bounds: GarbageBounds, pauseMs = 1, initialPauseMs?: number) {
 /** Only the byte bound: no cycle is ever long enough to collect early. */
 const BYTES_ONLY: GarbageBounds = { limit: 100, busyLimit: 100, busyFactor: 8 };
 
+/** Each step reads `bytes` in a cycle of `cycleMs` and then expects `collections` so far; `pauseMs` first sets how long collections take from then on. */
+type Step = { bytes: number; cycleMs: number; collections: number; pauseMs?: number };
+
+function expectSteps(bounds: GarbageBounds, initialPauseMs: number, steps: Step[]): void {
+  const { garbage, seen, setPause } = harness(bounds, 1, initialPauseMs);
+  for (const { bytes, cycleMs, collections, pauseMs } of steps) {
+    if (pauseMs !== undefined) setPause(pauseMs);
+    garbage.read(bytes, cycleMs);
+    expect({ bytes, cycleMs, collections: seen.collections }).toEqual({ bytes, cycleMs, collections });
+  }
+}
+
 describe("ReadGarbage", () => {
   test("collects once every `limit` bytes read, however the reads are cut", () => {
     const { garbage, seen } = harness(BYTES_ONLY);
@@ -32,41 +44,32 @@ describe("ReadGarbage", () => {
   });
 
   test("one read larger than the limit collects once, and the count starts again from nothing", () => {
-    const { garbage, seen } = harness(BYTES_ONLY);
-    garbage.read(1_000, 0);
-    expect(seen.collections).toBe(1);
-    garbage.read(99, 0);
-    expect(seen.collections).toBe(1);
-    garbage.read(1, 0);
-    expect(seen.collections).toBe(2);
+    expectSteps(BYTES_ONLY, 5, [
+      { bytes: 1_000, cycleMs: 0, collections: 1 },
+      { bytes: 99, cycleMs: 0, collections: 1 },
+      { bytes: 1, cycleMs: 0, collections: 2 },
+    ]);
   });
 
   test("after `busyLimit` bytes, a cycle of at least busyFactor × the first pause collects; a shorter one waits for `limit`", () => {
-    const { garbage, seen } = harness({ limit: 100, busyLimit: 20, busyFactor: 8 }, 1, 5);
-    garbage.read(30, 39.9);
-    expect(seen.collections).toBe(0);
-    garbage.read(10, 40);
-    expect(seen.collections).toBe(1);
-    // Below busyLimit no cycle is long enough.
-    garbage.read(10, 1_000);
-    expect(seen.collections).toBe(1);
+    expectSteps({ limit: 100, busyLimit: 20, busyFactor: 8 }, 5, [
+      { bytes: 30, cycleMs: 39.9, collections: 0 },
+      { bytes: 10, cycleMs: 40, collections: 1 },
+      // Below busyLimit no cycle is long enough.
+      { bytes: 10, cycleMs: 1_000, collections: 1 },
+    ]);
   });
 
   test("the pause it measures sets how long a busy cycle must be", () => {
-    const { garbage, seen, setPause } = harness({ limit: 1_000, busyLimit: 10, busyFactor: 8 }, 2, 5);
-    garbage.read(10, 40);
-    expect(seen.collections).toBe(1);
-    // That collection took 2 ms: a 16 ms cycle is now long enough.
-    garbage.read(10, 16);
-    expect(seen.collections).toBe(2);
-    setPause(10);
-    garbage.read(10, 16);
-    expect(seen.collections).toBe(3);
-    // That one took 10 ms: 16 ms no longer is, 80 ms is.
-    garbage.read(10, 79);
-    expect(seen.collections).toBe(3);
-    garbage.read(10, 80);
-    expect(seen.collections).toBe(4);
+    expectSteps({ limit: 1_000, busyLimit: 10, busyFactor: 8 }, 5, [
+      { bytes: 10, cycleMs: 40, collections: 1, pauseMs: 2 },
+      // That collection took 2 ms: a 16 ms cycle is now long enough.
+      { bytes: 10, cycleMs: 16, collections: 2 },
+      { bytes: 10, cycleMs: 16, collections: 3, pauseMs: 10 },
+      // That one took 10 ms: 16 ms no longer is, 80 ms is.
+      { bytes: 10, cycleMs: 79, collections: 3 },
+      { bytes: 10, cycleMs: 80, collections: 4 },
+    ]);
   });
 
   test("the event port's bounds: busy cycles collect from a quarter of the byte bound on", () => {
