@@ -33,8 +33,9 @@ const TOKEN_FLAGS = { "client-secret": SERVE_FLAGS["client-secret"] };
  * Subcommands; `serve` is the default, so `follower-maze --event-port 9000`
  * serves. Each loads its own module when it runs: the binary is one bundle,
  * which evaluates at start every module imported statically, and a server
- * need not keep what the simulator's builds (its tables alone left 0.9 MiB
- * of anonymous memory in an idle compiled program) or the cluster's.
+ * need not keep what the simulator's modules build as they load (their
+ * tables alone left 0.9 MiB of anonymous memory in an idle compiled
+ * program), nor the cluster's.
  */
 const COMMANDS: Record<string, Command<FlagTable>> = {
   serve: command({
