@@ -110,7 +110,8 @@ export class FollowerTable {
     this.owners[at] = followee;
     this.lists[2 * followee + 1] = count + 1;
     this.slots[slot] = (this.distance(slot, followee, follower) << this.positionBits) | at;
-    if (++this.edgeCount * 2 > this.slots.length) this.rehash();
+    // Up to three quarters full: the distances let a probe skip foreign entries cheaply, and churn measured no slower than at half full, in half the memory.
+    if (++this.edgeCount * 4 > this.slots.length * 3) this.rehash();
     return true;
   }
 
