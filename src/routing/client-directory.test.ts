@@ -6,9 +6,23 @@ import type { Outbox } from "./outbox.ts";
 
 const encoder = new TextEncoder();
 
+/** Queues `line` for each of `outboxes` on its own, whichever users they belong to. */
 function send(directory: ClientDirectory<FakeWriter>, outboxes: Outbox<FakeWriter>[], line: string): void {
   const buf = encoder.encode(line);
-  directory.queue(outboxes, directory.store(buf, 0, buf.length), buf.length);
+  const at = directory.store(buf, 0, buf.length);
+  for (const outbox of outboxes) outbox.queue(directory.batch, at, buf.length + 2);
+}
+
+/** `user`'s connections, walked from the first through nextOfUser, checking each link back. */
+function connectionsOf(directory: ClientDirectory<FakeWriter>, user: number): Outbox<FakeWriter>[] {
+  const list: Outbox<FakeWriter>[] = [];
+  let previous: Outbox<FakeWriter> | null = null;
+  for (let outbox = directory.firstConnectionOf(user); outbox !== null; outbox = outbox.nextOfUser) {
+    expect(outbox.previousOfUser).toBe(previous);
+    list.push(outbox);
+    previous = outbox;
+  }
+  return list;
 }
 
 function broadcast(directory: ClientDirectory<FakeWriter>, line: string): number {
@@ -16,18 +30,15 @@ function broadcast(directory: ClientDirectory<FakeWriter>, line: string): number
   return directory.broadcast(buf, 0, buf.length);
 }
 
-/** Every outbox's recorded positions point back at it, and the lists hold exactly `expected`. */
+/** Every outbox's recorded position and links point back at it, and the lists hold exactly `expected`. */
 function expectConsistent(directory: ClientDirectory<FakeWriter>, expected: Map<number, Set<Outbox<FakeWriter>>>): void {
   const all = new Set<Outbox<FakeWriter>>();
   let users = 0;
   for (const [user, set] of expected) {
-    const list = directory.connectionsOf(user);
+    const list = connectionsOf(directory, user);
     expect(new Set(list)).toEqual(set);
     expect(list.length).toBe(set.size);
-    list.forEach((outbox, i) => {
-      expect(outbox.userPosition).toBe(i);
-      expect(outbox.user).toBe(user);
-    });
+    for (const outbox of list) expect(outbox.user).toBe(user);
     if (set.size > 0) users++;
     for (const outbox of set) all.add(outbox);
   }
@@ -43,8 +54,8 @@ describe("ClientDirectory", () => {
     const directory = new ClientDirectory<FakeWriter>(1024);
     expect(directory.connections).toBe(0);
     expect(directory.users).toBe(0);
-    expect(directory.connectionsOf(0)).toEqual([]);
-    expect(directory.connectionsOf(99)).toEqual([]);
+    expect(connectionsOf(directory, 0)).toEqual([]);
+    expect(connectionsOf(directory, 99)).toEqual([]);
     expect(directory.queuedBytes).toBe(0);
     let drops = 0;
     directory.flush(() => drops++);
@@ -58,12 +69,28 @@ describe("ClientDirectory", () => {
     const c = directory.add(0, new FakeWriter("c"));
     expect(a.user).toBe(5);
     expect(a.writer.name).toBe("a");
-    expect(directory.connectionsOf(5)).toEqual([a, b]);
-    expect(directory.connectionsOf(0)).toEqual([c]);
-    expect(directory.connectionsOf(4)).toEqual([]);
+    // Newest first.
+    expect(connectionsOf(directory, 5)).toEqual([b, a]);
+    expect(connectionsOf(directory, 0)).toEqual([c]);
+    expect(connectionsOf(directory, 4)).toEqual([]);
     expect(directory.all).toEqual([a, b, c]);
     expect(directory.connections).toBe(3);
     expect(directory.users).toBe(2);
+  });
+
+  test("queue reaches every connection of a user and says how many", () => {
+    const directory = new ClientDirectory<FakeWriter>(1024);
+    const a = directory.add(7, new FakeWriter());
+    const b = directory.add(7, new FakeWriter());
+    const other = directory.add(8, new FakeWriter());
+    const buf = encoder.encode("1|P|2|7");
+    const first = directory.firstConnectionOf(7);
+    expect(first).not.toBeNull();
+    expect(directory.queue(first as Outbox<FakeWriter>, directory.store(buf, 0, buf.length), buf.length)).toBe(2);
+    directory.flush(() => {});
+    expect(a.writer.lines()).toEqual(["1|P|2|7"]);
+    expect(b.writer.lines()).toEqual(["1|P|2|7"]);
+    expect(other.writer.writes).toBe(0);
   });
 
   test("remove swaps the last entry into the hole and is safe to repeat", () => {
@@ -74,20 +101,20 @@ describe("ClientDirectory", () => {
     const d = directory.add(2, new FakeWriter());
     directory.remove(a);
     expect(directory.all).toEqual([d, b, c]);
-    expect(directory.connectionsOf(1)).toEqual([c, b]);
-    expect([a.allPosition, a.userPosition]).toEqual([-1, -1]);
+    expect(connectionsOf(directory, 1)).toEqual([c, b]);
+    expect([a.allPosition, a.previousOfUser, a.nextOfUser]).toEqual([-1, null, null]);
     directory.remove(a);
     expect(directory.connections).toBe(3);
     directory.remove(d);
     expect(directory.users).toBe(1);
-    expect(directory.connectionsOf(2)).toEqual([]);
+    expect(connectionsOf(directory, 2)).toEqual([]);
     directory.remove(b);
     directory.remove(c);
     expect(directory.users).toBe(0);
     expect(directory.connections).toBe(0);
     // A user can come back after all its connections left.
     const e = directory.add(1, new FakeWriter());
-    expect(directory.connectionsOf(1)).toEqual([e]);
+    expect(connectionsOf(directory, 1)).toEqual([e]);
     expect(directory.users).toBe(1);
   });
 

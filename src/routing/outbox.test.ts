@@ -39,7 +39,7 @@ describe("Outbox", () => {
     expect(box.dirty).toBe(false);
     expect(box.overflowed).toBe(false);
     expect(box.allPosition).toBe(-1);
-    expect(box.userPosition).toBe(-1);
+    expect([box.previousOfUser, box.nextOfUser]).toEqual([null, null]);
     expect(dirty).toEqual([]);
     // Nothing queued: flushing writes nothing.
     expect(flush()).toBe(true);

@@ -45,9 +45,11 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
   /** This outbox's share of the group's queued-bytes total. */
   private counted = 0;
   overflowed = false;
-  /** Positions in ClientDirectory's lists, for O(1) removal; -1 when not listed. */
+  /** Position in ClientDirectory's list of all connections, for O(1) removal; -1 when not listed. */
   allPosition = -1;
-  userPosition = -1;
+  /** Neighbours among the same user's connections in ClientDirectory, null at either end. */
+  previousOfUser: Outbox<W> | null = null;
+  nextOfUser: Outbox<W> | null = null;
   /** Notifications queued here since the connection opened, read only by /clients: its own lines as queued, broadcasts as flushed. */
   notifications = 0;
 

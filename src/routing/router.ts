@@ -28,7 +28,7 @@ export class Router {
       case FOLLOW: {
         const followee = this.users.intern(to);
         this.graph.follow(this.users.intern(from), followee);
-        this.send(this.clients.connectionsOf(followee), line, start, length);
+        this.send(this.clients.firstConnectionOf(followee), line, start, length);
         return;
       }
       case UNFOLLOW: {
@@ -42,7 +42,7 @@ export class Router {
         return;
       case PRIVATE: {
         const user = this.users.lookup(to);
-        if (user >= 0) this.send(this.clients.connectionsOf(user), line, start, length);
+        if (user >= 0) this.send(this.clients.firstConnectionOf(user), line, start, length);
         return;
       }
       case STATUS: {
@@ -55,23 +55,19 @@ export class Router {
         // Stored once, on meeting the first follower who is connected.
         let at = -1;
         for (let i = first; i < end; i++) {
-          const outboxes = clients.connectionsOf(followers[i]);
-          const n = outboxes.length;
-          if (n === 0) continue;
+          const first = clients.firstConnectionOf(followers[i]);
+          if (first === null) continue;
           if (at < 0) at = clients.store(line, start, length);
-          clients.queue(outboxes, at, length);
-          this.notifications += n;
+          this.notifications += clients.queue(first, at, length);
         }
         return;
       }
     }
   }
 
-  private send(outboxes: Outbox[], line: Uint8Array, start: number, length: number): void {
-    const n = outboxes.length;
-    if (n === 0) return;
+  private send(first: Outbox | null, line: Uint8Array, start: number, length: number): void {
+    if (first === null) return;
     const clients = this.clients;
-    clients.queue(outboxes, clients.store(line, start, length), length);
-    this.notifications += n;
+    this.notifications += clients.queue(first, clients.store(line, start, length), length);
   }
 }

@@ -52,7 +52,7 @@ summary(() => {
         f = table.followerArena,
         first = table.followersStart(u),
         end = first + table.followerCount(u);
-      for (let i = first; i < end; i++) hits += dir.connectionsOf(f[i]).length;
+      for (let i = first; i < end; i++) if (dir.firstConnectionOf(f[i]) !== null) hits++;
     }
     do_not_optimize(hits);
   });
@@ -60,7 +60,7 @@ summary(() => {
     let hits = 0;
     for (let k = 0; k < senders.length; k++) {
       const f = onlineFollowers[senders[k]];
-      for (let i = 0; i < f.length; i++) hits += dir.connectionsOf(f[i]).length;
+      for (let i = 0; i < f.length; i++) if (dir.firstConnectionOf(f[i]) !== null) hits++;
     }
     do_not_optimize(hits);
   });
