@@ -41,7 +41,7 @@ export class ClientDirectory<W extends ByteWriter = ByteWriter> implements Outbo
   }
 
   add(user: number, writer: W): Outbox<W> {
-    const outbox = new Outbox(user, writer, this.maxQueuedBytes, this);
+    const outbox = new Outbox(user, writer, this);
     while (this.firsts.length <= user) this.firsts.push(null);
     const next = this.firsts[user];
     if (next === null) this.onlineUsers++;

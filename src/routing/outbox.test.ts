@@ -6,10 +6,10 @@ import { ReadBatch } from "./read-batch.ts";
 const encoder = new TextEncoder();
 
 function outbox(limit = 1 << 20, writer = new FakeWriter()) {
-  const group = { dirty: [] as Outbox[], sentBytes: 0, queuedBytes: 0 };
+  const group = { dirty: [] as Outbox[], sentBytes: 0, queuedBytes: 0, maxQueuedBytes: limit };
   const dirty = group.dirty;
   const batch = new ReadBatch();
-  const box = new Outbox(3, writer, limit, group);
+  const box = new Outbox(3, writer, group);
   // Surround each line with other bytes: only [start, start+length) may be taken.
   const surrounded = (line: string): [Uint8Array, number, number] => {
     const buf = encoder.encode(`##${line}##`);
