@@ -67,8 +67,28 @@ describe("compiled binary", () => {
       // The warm-up and the listeners' start alone touch several MiB of code.
       expect(Number(unmapped?.[1])).toBeGreaterThan(1);
       expect(stderr().indexOf(" listening: ")).toBeLessThan(stderr().search(line));
+      expect(stderr()).toContain("and are unmapped again every 1000 ms");
     });
   }, 30_000);
+
+  test.if(process.platform === "linux")(
+    "keeps unmapping them while it runs: an idle server's resident executable pages fall to a fraction",
+    async () => {
+      const fileResidentKiB = (pid: number) => Number(/RssFile:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
+      await withServer(["--log-level", "debug"], async ({ pid, stderr }) => {
+        await waitFor(() => stderr().includes("unmapped again every"), "the debug line", undefined, stderr);
+        // What starting to serve ran (the compiler finishing the warm-up's code among it) is mapped again by now.
+        const listening = fileResidentKiB(pid);
+        await waitFor(
+          () => fileResidentKiB(pid) < listening / 2,
+          `RssFile below half of ${listening} kB`,
+          10_000,
+          () => `${fileResidentKiB(pid)} kB`,
+        );
+      });
+    },
+    30_000,
+  );
 
   test.if(process.platform === "linux")(
     "asks for a 100 µs scheduler slice for the thread that serves the sockets; with --scheduler-slice off it keeps the kernel's",

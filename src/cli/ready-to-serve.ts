@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.ts";
-import { codePagesText, releaseCodePages } from "../runtime/code-pages.ts";
+import { CODE_PAGES_PERIOD_MS, codePagesText, keepReleasingCodePages, releaseCodePages } from "../runtime/code-pages.ts";
 import { governSchedulerSlice, requestSchedulerSlice, type SliceOutcome, schedulerSliceText, sliceSwitchText } from "../runtime/scheduler-slice.ts";
 
 /** What a role has asked of the system by the time it listens. */
@@ -20,9 +20,15 @@ export function readyToServe(sliceUs: number | null): Readiness {
   return { slice, unmapped: releaseCodePages() };
 }
 
-/** After the listening line, which stays the first on stderr: says at debug level what {@link readyToServe} did, and governs the slice from then on, saying so at each switch. */
+/**
+ * After the listening line, which stays the first on stderr: says at debug
+ * level what {@link readyToServe} did, keeps unmapping the executable's
+ * pages as the run goes on, and governs the slice from then on, saying so at
+ * each switch.
+ */
 export function serving({ slice, unmapped }: Readiness, log: Logger): void {
-  log.debug(codePagesText(unmapped));
+  keepReleasingCodePages(CODE_PAGES_PERIOD_MS);
+  log.debug(codePagesText(unmapped, CODE_PAGES_PERIOD_MS));
   log.debug(schedulerSliceText(slice));
   governSchedulerSlice(slice, (...change) => log.debug(sliceSwitchText(...change)));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { cleanImageRanges, codePagesText, releaseCodePages } from "./code-pages.ts";
+import { CODE_PAGES_PERIOD_MS, cleanImageRanges, codePagesText, type Every, keepReleasingCodePages, releaseCodePages } from "./code-pages.ts";
 
 const IMAGE = "/opt/follower-maze/follower-maze";
 
@@ -63,7 +63,45 @@ describe("releaseCodePages", () => {
     expect(releaseCodePages()).toBeLessThan(released);
   });
 
-  test("reports what it unmapped in MiB", () => {
-    expect(codePagesText(15.25 * 2 ** 20)).toBe("unmapped 15.3 MiB of the executable's resident pages; they map again as they run");
+  test("reports what it unmapped in MiB, and how often it will again", () => {
+    expect(codePagesText(15.25 * 2 ** 20, 1000)).toBe(
+      "unmapped 15.3 MiB of the executable's resident pages; they map again as they run, and are unmapped again every 1000 ms",
+    );
+  });
+});
+
+describe("keepReleasingCodePages", () => {
+  const fileResidentKiB = () => Number(/RssFile:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
+
+  test.if(process.platform === "linux")("every tick unmaps the executable's pages again, and stopping is the scheduler's", () => {
+    const ticks: { ms: number; task: () => void }[] = [];
+    let stopped = 0;
+    const every: Every = (ms, task) => {
+      ticks.push({ ms, task });
+      return () => stopped++;
+    };
+    const stop = keepReleasingCodePages(250, every);
+    expect(ticks.map((tick) => tick.ms)).toEqual([250]);
+    const tick = (ticks[0] as { task: () => void }).task;
+    for (let round = 0; round < 2; round++) {
+      // Whatever ran since maps pages again; the tick takes them back.
+      Bun.gc(true);
+      const before = fileResidentKiB();
+      tick();
+      expect(fileResidentKiB()).toBeLessThan(before);
+    }
+    stop();
+    expect(stopped).toBe(1);
+  });
+
+  test("runs once a second unless told otherwise", () => {
+    expect(CODE_PAGES_PERIOD_MS).toBe(1000);
+    const periods: number[] = [];
+    keepReleasingCodePages(undefined, (ms) => {
+      periods.push(ms);
+      return () => {};
+    });
+    // Where there is nothing to unmap (no /proc, no glibc) nothing is scheduled at all.
+    expect(periods).toEqual(process.platform === "linux" ? [1000] : []);
   });
 });

@@ -1,5 +1,5 @@
 import { readFileSync, readlinkSync } from "node:fs";
-import { systemLibc } from "./libc.ts";
+import { type Libc, systemLibc } from "./libc.ts";
 
 /** A mapping of the executable that only ever holds the file's own bytes. */
 export interface CleanImageRange {
@@ -50,6 +50,23 @@ export function cleanImageRanges(smaps: string, image: string): CleanImageRange[
 
 const MADV_DONTNEED = 4;
 
+/** This process's clean mappings of its own executable, as smaps shows them now; null where there is no /proc or no libc to ask. */
+function imageRanges(): CleanImageRange[] | null {
+  if (systemLibc() === null) return null;
+  try {
+    return cleanImageRanges(readFileSync("/proc/self/smaps", "utf8"), readlinkSync("/proc/self/exe"));
+  } catch {
+    return null;
+  }
+}
+
+/** Unmaps `ranges`; returns the bytes of them that smaps said were resident, of those the kernel took. */
+function unmap(libc: Libc, ranges: CleanImageRange[]): number {
+  let released = 0;
+  for (const range of ranges) if (libc.madvise(range.start, range.end - range.start, MADV_DONTNEED) === 0) released += range.residentBytes;
+  return released;
+}
+
 /**
  * Unmaps the executable's resident code and read-only data, so that only
  * what runs from here on is mapped again, one page fault at a time. The
@@ -65,19 +82,42 @@ const MADV_DONTNEED = 4;
  */
 export function releaseCodePages(): number {
   const libc = systemLibc();
-  if (libc === null) return 0;
-  let ranges: CleanImageRange[];
-  try {
-    ranges = cleanImageRanges(readFileSync("/proc/self/smaps", "utf8"), readlinkSync("/proc/self/exe"));
-  } catch {
-    return 0;
-  }
-  let released = 0;
-  for (const range of ranges) if (libc.madvise(range.start, range.end - range.start, MADV_DONTNEED) === 0) released += range.residentBytes;
-  return released;
+  const ranges = imageRanges();
+  return libc === null || ranges === null ? 0 : unmap(libc, ranges);
 }
 
-/** The debug line for what {@link releaseCodePages} unmapped once the process listens. */
-export function codePagesText(bytes: number): string {
-  return `unmapped ${(bytes / 2 ** 20).toFixed(1)} MiB of the executable's resident pages; they map again as they run`;
+/** How often a serving process unmaps its executable's pages again (see {@link keepReleasingCodePages}). */
+export const CODE_PAGES_PERIOD_MS = 1000;
+
+/** Runs `task` every `ms` without holding the process open; returns how to stop it. Injected so tests can run the ticks by hand. */
+export type Every = (ms: number, task: () => void) => () => void;
+
+const EVERY: Every = (ms, task) => {
+  const timer = setInterval(task, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+/**
+ * From now on unmaps the executable's pages every `periodMs`, as
+ * {@link releaseCodePages} does once. What a process runs once in a while
+ * (the JIT compiling a new hot path, a full collection, a burst of new
+ * connections) maps pages of the executable that stay counted in its RSS
+ * long after it last ran them, and over a run their union grows to all it
+ * ever touched: 34 MiB at the peak of 10,000 clients, where what a second
+ * of that run uses is 16–28 MiB. The mappings are found once, here, so each
+ * tick is one `madvise` per range and nothing else; what runs next faults
+ * back in from the page cache. Returns how to stop; a no-op where there is
+ * nothing to unmap.
+ */
+export function keepReleasingCodePages(periodMs = CODE_PAGES_PERIOD_MS, every: Every = EVERY): () => void {
+  const libc = systemLibc();
+  const ranges = imageRanges();
+  if (libc === null || ranges === null || ranges.length === 0) return () => {};
+  return every(periodMs, () => unmap(libc, ranges));
+}
+
+/** The debug line for what {@link releaseCodePages} unmapped once the process listens, and how often {@link keepReleasingCodePages} does it again. */
+export function codePagesText(bytes: number, periodMs: number): string {
+  return `unmapped ${(bytes / 2 ** 20).toFixed(1)} MiB of the executable's resident pages; they map again as they run, and are unmapped again every ${periodMs} ms`;
 }
