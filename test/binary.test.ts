@@ -69,6 +69,11 @@ describe("compiled binary", () => {
       expect(stderr().indexOf(" listening: ")).toBeLessThan(stderr().search(line));
       expect(stderr()).toContain("and are unmapped again every 1000 ms");
     });
+    // --code-pages-interval off: only the release at start.
+    await withServer(["--log-level", "debug", "--code-pages-interval", "off"], async ({ stderr }) => {
+      await waitFor(() => line.test(stderr()), "the debug line", undefined, stderr);
+      expect(stderr()).toContain("they map again as they run\n");
+    });
   }, 30_000);
 
   test.if(process.platform === "linux")(

@@ -132,7 +132,7 @@ export async function runSequencer(options: SequencerOptions, invocation: Invoca
       link,
       log,
       (eventPort, metricsPort) => {
-        const ready = readyToServe(options["scheduler-slice"]);
+        const ready = readyToServe(options["scheduler-slice"], options["code-pages-interval"]);
         log.announce(
           "info",
           `follower-maze ${VERSION} sequencer listening: events on ${listenerText(host, eventPort, base.eventTls !== null)}${metricsText(host, metricsPort)}`,
@@ -210,7 +210,7 @@ export async function runEdge(options: EdgeOptions, invocation: Invocation): Pro
       log,
       (clientPort, wsPort, metricsPort) => {
         // An edge listens once it has caught up: what the replay alone ran goes too.
-        const ready = readyToServe(options["scheduler-slice"]);
+        const ready = readyToServe(options["scheduler-slice"], options["code-pages-interval"]);
         log.announce(
           "info",
           `follower-maze ${VERSION} edge listening: clients on ${listenerText(host, clientPort, base.clientTls !== null)}` +

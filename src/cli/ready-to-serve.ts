@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.ts";
-import { CODE_PAGES_PERIOD_MS, codePagesText, keepReleasingCodePages, releaseCodePages } from "../runtime/code-pages.ts";
+import { codePagesText, keepReleasingCodePages, releaseCodePages } from "../runtime/code-pages.ts";
 import { governSchedulerSlice, requestSchedulerSlice, type SliceOutcome, schedulerSliceText, sliceSwitchText } from "../runtime/scheduler-slice.ts";
 
 /** What a role has asked of the system by the time it listens. */
@@ -7,6 +7,8 @@ export interface Readiness {
   slice: SliceOutcome;
   /** Bytes of the executable that were resident when it let them go. */
   unmapped: number;
+  /** How often to let them go again while serving (--code-pages-interval); null: never. */
+  codePagesMs: number | null;
 }
 
 /**
@@ -15,9 +17,9 @@ export interface Readiness {
  * request's own code goes too). Every role calls it just before its
  * listening line.
  */
-export function readyToServe(sliceUs: number | null): Readiness {
+export function readyToServe(sliceUs: number | null, codePagesMs: number | null): Readiness {
   const slice = requestSchedulerSlice(sliceUs);
-  return { slice, unmapped: releaseCodePages() };
+  return { slice, unmapped: releaseCodePages(), codePagesMs };
 }
 
 /**
@@ -26,9 +28,9 @@ export function readyToServe(sliceUs: number | null): Readiness {
  * pages as the run goes on, and governs the slice from then on, saying so at
  * each switch.
  */
-export function serving({ slice, unmapped }: Readiness, log: Logger): void {
-  keepReleasingCodePages(CODE_PAGES_PERIOD_MS);
-  log.debug(codePagesText(unmapped, CODE_PAGES_PERIOD_MS));
+export function serving({ slice, unmapped, codePagesMs }: Readiness, log: Logger): void {
+  if (codePagesMs !== null) keepReleasingCodePages(codePagesMs);
+  log.debug(codePagesText(unmapped, codePagesMs));
   log.debug(schedulerSliceText(slice));
   governSchedulerSlice(slice, (...change) => log.debug(sliceSwitchText(...change)));
 }

@@ -1,7 +1,9 @@
 import { LOG_FORMATS, LOG_LEVELS } from "../log/logger.ts";
+import { CODE_PAGES_PERIOD_MS } from "../runtime/code-pages.ts";
 import type { Flag } from "./flags.ts";
 import {
   bytes,
+  codePagesInterval,
   delimiter,
   file,
   host,
@@ -132,6 +134,12 @@ export const SERVE_FLAGS = {
     help: "Linux scheduler slice of the thread that serves the sockets while it is not saturated, 100 to 100000 µs: shorter runs it sooner when an event arrives (off: the kernel's own)",
     default: 100,
     parse: schedulerSlice,
+  } as Flag<number | null>,
+  "code-pages-interval": {
+    value: "MS",
+    help: "unmap the executable's pages again this often while serving, 100 to 60000 ms, so the RSS counts the code the last interval ran rather than all it ever ran (off: only at start)",
+    default: CODE_PAGES_PERIOD_MS,
+    parse: codePagesInterval,
   } as Flag<number | null>,
   "parent-pid": {
     value: "PID",

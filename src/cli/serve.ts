@@ -29,7 +29,7 @@ export async function serve(options: ServeOptions, { origin, warnings }: Invocat
     warmUp(config.delimiter);
     server = new Server(config, log);
     // What only the warm-up and starting the listeners ran goes too.
-    ready = readyToServe(options["scheduler-slice"]);
+    ready = readyToServe(options["scheduler-slice"], options["code-pages-interval"]);
   } catch (error) {
     if (error instanceof StartupError) {
       log.announce("error", `follower-maze: ${error.message}`);

@@ -4,6 +4,7 @@ import { thrownMessage } from "../../test/support/thrown.ts";
 import { InvalidValueError } from "../errors.ts";
 import {
   bytes,
+  codePagesInterval,
   delimiter,
   file,
   fraction,
@@ -34,6 +35,11 @@ describe("value parsers", () => {
     expect([portOrOff("off"), portOrOff("0"), portOrOff("9100")]).toEqual([null, 0, 9100]);
     expect(problem(portOrOff, "65536")).toBe("expected off or a port number from 0 to 65535, got 65536");
     for (const raw of ["", "OFF", "on", "-1"]) expect(problem(portOrOff, raw)).toContain("expected off or a port number");
+  });
+
+  test("codePagesInterval: off, or 100 to 60000 milliseconds", () => {
+    expect([codePagesInterval("off"), codePagesInterval("100"), codePagesInterval("60000")]).toEqual([null, 100, 60_000]);
+    for (const raw of ["0", "99", "60001", "", "1s"]) expect(problem(codePagesInterval, raw)).toContain("expected off or milliseconds from 100 to 60000");
   });
 
   test("schedulerSlice: off, or the microseconds the kernel takes (100 … 100000)", () => {

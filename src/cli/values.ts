@@ -24,6 +24,9 @@ export const portOrOff: ValueParser<number | null> = (raw) => (raw === "off" ? n
 const sliceMicroseconds = integer(100, 100_000, "off or microseconds");
 /** The kernel clamps a slice to 100 µs … 100 ms; `off` (null) leaves it the kernel's own. */
 export const schedulerSlice: ValueParser<number | null> = (raw) => (raw === "off" ? null : sliceMicroseconds(raw));
+const codePagesMilliseconds = integer(100, 60_000, "off or milliseconds");
+/** How often a serving process unmaps its executable's pages again; `off` (null): only at start. */
+export const codePagesInterval: ValueParser<number | null> = (raw) => (raw === "off" ? null : codePagesMilliseconds(raw));
 export const milliseconds = (min: number): ValueParser<number> => integer(min, 2 ** 31 - 1, "milliseconds");
 export const sequenceNumber = integer(1, MAX_SEQ, "a sequence number");
 export const userId = integer(0, MAX_USER_ID, "a user id");

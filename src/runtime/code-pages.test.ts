@@ -67,6 +67,7 @@ describe("releaseCodePages", () => {
     expect(codePagesText(15.25 * 2 ** 20, 1000)).toBe(
       "unmapped 15.3 MiB of the executable's resident pages; they map again as they run, and are unmapped again every 1000 ms",
     );
+    expect(codePagesText(15.25 * 2 ** 20, null)).toBe("unmapped 15.3 MiB of the executable's resident pages; they map again as they run");
   });
 });
 

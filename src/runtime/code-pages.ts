@@ -86,7 +86,7 @@ export function releaseCodePages(): number {
   return libc === null || ranges === null ? 0 : unmap(libc, ranges);
 }
 
-/** How often a serving process unmaps its executable's pages again (see {@link keepReleasingCodePages}). */
+/** How often a serving process unmaps its executable's pages again by default (--code-pages-interval; see {@link keepReleasingCodePages}). */
 export const CODE_PAGES_PERIOD_MS = 1000;
 
 /** Runs `task` every `ms` without holding the process open; returns how to stop it. Injected so tests can run the ticks by hand. */
@@ -118,6 +118,7 @@ export function keepReleasingCodePages(periodMs = CODE_PAGES_PERIOD_MS, every: E
 }
 
 /** The debug line for what {@link releaseCodePages} unmapped once the process listens, and how often {@link keepReleasingCodePages} does it again. */
-export function codePagesText(bytes: number, periodMs: number): string {
-  return `unmapped ${(bytes / 2 ** 20).toFixed(1)} MiB of the executable's resident pages; they map again as they run, and are unmapped again every ${periodMs} ms`;
+export function codePagesText(bytes: number, periodMs: number | null): string {
+  const again = periodMs === null ? "" : `, and are unmapped again every ${periodMs} ms`;
+  return `unmapped ${(bytes / 2 ** 20).toFixed(1)} MiB of the executable's resident pages; they map again as they run${again}`;
 }
