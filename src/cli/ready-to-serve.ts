@@ -29,8 +29,8 @@ export function readyToServe(sliceUs: number | null, codePagesMs: number | null)
  * each switch.
  */
 export function serving({ slice, unmapped, codePagesMs }: Readiness, log: Logger): void {
-  if (codePagesMs !== null) keepReleasingCodePages(codePagesMs);
-  log.debug(codePagesText(unmapped, codePagesMs));
+  const again = codePagesMs === null ? null : keepReleasingCodePages(codePagesMs);
+  log.debug(codePagesText(unmapped, again === null ? null : codePagesMs));
   log.debug(schedulerSliceText(slice));
   governSchedulerSlice(slice, (...change) => log.debug(sliceSwitchText(...change)));
 }

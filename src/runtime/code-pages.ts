@@ -107,13 +107,13 @@ const EVERY: Every = (ms, task) => {
  * ever touched: 34 MiB at the peak of 10,000 clients, where what a second
  * of that run uses is 16–28 MiB. The mappings are found once, here, so each
  * tick is one `madvise` per range and nothing else; what runs next faults
- * back in from the page cache. Returns how to stop; a no-op where there is
- * nothing to unmap.
+ * back in from the page cache. Returns how to stop, or null (and schedules
+ * nothing) where there is nothing to unmap.
  */
-export function keepReleasingCodePages(periodMs = CODE_PAGES_PERIOD_MS, every: Every = EVERY): () => void {
+export function keepReleasingCodePages(periodMs = CODE_PAGES_PERIOD_MS, every: Every = EVERY): (() => void) | null {
   const libc = systemLibc();
   const ranges = imageRanges();
-  if (libc === null || ranges === null || ranges.length === 0) return () => {};
+  if (libc === null || ranges === null || ranges.length === 0) return null;
   return every(periodMs, () => unmap(libc, ranges));
 }
 
