@@ -13,6 +13,7 @@ import { sliceOf } from "../src/runtime/scheduler-slice.ts";
 import { BANNER } from "../src/simulate/report.ts";
 import { kernelTakesSlices } from "./support/kernel.ts";
 import { waitFor } from "./support/net-harness.ts";
+import { fileResidentKiB } from "./support/proc-status.ts";
 import { spawnSyncGuarded } from "./support/processes.ts";
 import { runSimulate, type ServerProcess, startServer } from "./support/server-process.ts";
 
@@ -79,7 +80,6 @@ describe("compiled binary", () => {
   test.if(process.platform === "linux")(
     "keeps unmapping them while it runs: an idle server's resident executable pages fall to a fraction",
     async () => {
-      const fileResidentKiB = (pid: number) => Number(/RssFile:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
       await withServer(["--log-level", "debug"], async ({ pid, stderr }) => {
         await waitFor(() => stderr().includes("unmapped again every"), "the debug line", undefined, stderr);
         // What starting to serve ran (the compiler finishing the warm-up's code among it) is mapped again by now.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { fileResidentKiB } from "../../test/support/proc-status.ts";
 import { CODE_PAGES_PERIOD_MS, cleanImageRanges, codePagesText, type Every, keepReleasingCodePages, releaseCodePages } from "./code-pages.ts";
 
 const IMAGE = "/opt/follower-maze/follower-maze";
@@ -51,12 +51,10 @@ describe("cleanImageRanges", () => {
 });
 
 describe("releaseCodePages", () => {
-  const fileResidentKiB = () => Number(/RssFile:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
-
   test.if(process.platform === "linux")("unmaps this process's resident executable pages, which it keeps running from", () => {
-    const before = fileResidentKiB();
+    const before = fileResidentKiB("self");
     const released = releaseCodePages();
-    const after = fileResidentKiB();
+    const after = fileResidentKiB("self");
     expect(released).toBeGreaterThan(0);
     expect(after).toBeLessThan(before);
     // Still running from them: the same again works, and finds far less resident.
@@ -72,8 +70,6 @@ describe("releaseCodePages", () => {
 });
 
 describe("keepReleasingCodePages", () => {
-  const fileResidentKiB = () => Number(/RssFile:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
-
   test.if(process.platform === "linux")("every tick unmaps the executable's pages again, and stopping is the scheduler's", () => {
     const ticks: { ms: number; task: () => void }[] = [];
     let stopped = 0;
@@ -87,9 +83,9 @@ describe("keepReleasingCodePages", () => {
     for (let round = 0; round < 2; round++) {
       // Whatever ran since maps pages again; the tick takes them back.
       Bun.gc(true);
-      const before = fileResidentKiB();
+      const before = fileResidentKiB("self");
       tick();
-      expect(fileResidentKiB()).toBeLessThan(before);
+      expect(fileResidentKiB("self")).toBeLessThan(before);
     }
     stop();
     expect(stopped).toBe(1);

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { envName } from "../../src/cli/flags.ts";
 import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
+import { statusKiB } from "./proc-status.ts";
 import { spawnTracked } from "./processes.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -149,8 +150,8 @@ export async function startListening(command: string[], env: Record<string, stri
   const sample = () => {
     try {
       const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
-      peakRss = Math.max(peakRss, kib(status, "VmHWM"));
-      rss = kib(status, "VmRSS");
+      peakRss = Math.max(peakRss, statusKiB(status, "VmHWM"));
+      rss = statusKiB(status, "VmRSS");
       const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
       // utime and stime, in clock ticks of 1/100 s.
       cpu = (Number(fields[11]) + Number(fields[12])) / 100;
@@ -173,9 +174,4 @@ export async function startListening(command: string[], env: Record<string, stri
     },
     exited: child.exited,
   };
-}
-
-function kib(status: string, field: string): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
-  return match ? Number(match[1]) : 0;
 }
