@@ -1,5 +1,5 @@
 import type { Logger } from "../log/logger.ts";
-import { codePagesText, keepReleasingCodePages, releaseCodePages } from "../runtime/code-pages.ts";
+import { codePagesText, ExecutablePages } from "../runtime/code-pages.ts";
 import { governSchedulerSlice, requestSchedulerSlice, type SliceOutcome, schedulerSliceText, sliceSwitchText } from "../runtime/scheduler-slice.ts";
 
 /** What a role has asked of the system by the time it listens. */
@@ -7,7 +7,9 @@ export interface Readiness {
   slice: SliceOutcome;
   /** Bytes of the executable that were resident when it let them go. */
   unmapped: number;
-  /** How often to let them go again while serving (--code-pages-interval); null: never. */
+  /** Its pages, to let go again while serving; null where there are none to. */
+  pages: ExecutablePages | null;
+  /** How often to let them go again (--code-pages-interval); null: never. */
   codePagesMs: number | null;
 }
 
@@ -19,7 +21,8 @@ export interface Readiness {
  */
 export function readyToServe(sliceUs: number | null, codePagesMs: number | null): Readiness {
   const slice = requestSchedulerSlice(sliceUs);
-  return { slice, unmapped: releaseCodePages(), codePagesMs };
+  const pages = ExecutablePages.find();
+  return { slice, unmapped: pages?.release() ?? 0, pages, codePagesMs };
 }
 
 /**
@@ -28,9 +31,9 @@ export function readyToServe(sliceUs: number | null, codePagesMs: number | null)
  * pages as the run goes on, and governs the slice from then on, saying so at
  * each switch.
  */
-export function serving({ slice, unmapped, codePagesMs }: Readiness, log: Logger): void {
-  const again = codePagesMs === null ? null : keepReleasingCodePages(codePagesMs);
-  log.debug(codePagesText(unmapped, again === null ? null : codePagesMs));
+export function serving({ slice, unmapped, pages, codePagesMs }: Readiness, log: Logger): void {
+  if (pages !== null && codePagesMs !== null) pages.keepReleasing(codePagesMs);
+  log.debug(codePagesText(unmapped, pages === null ? null : codePagesMs));
   log.debug(schedulerSliceText(slice));
   governSchedulerSlice(slice, (...change) => log.debug(sliceSwitchText(...change)));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { fileResidentKiB } from "../../test/support/proc-status.ts";
-import { CODE_PAGES_PERIOD_MS, cleanImageRanges, codePagesText, type Every, keepReleasingCodePages, releaseCodePages } from "./code-pages.ts";
+import { CODE_PAGES_PERIOD_MS, cleanImageRanges, codePagesText, type Every, ExecutablePages, releaseCodePages } from "./code-pages.ts";
 
 const IMAGE = "/opt/follower-maze/follower-maze";
 
@@ -69,7 +69,7 @@ describe("releaseCodePages", () => {
   });
 });
 
-describe("keepReleasingCodePages", () => {
+describe("ExecutablePages.keepReleasing", () => {
   test.if(process.platform === "linux")("every tick unmaps the executable's pages again, and stopping is the scheduler's", () => {
     const ticks: { ms: number; task: () => void }[] = [];
     let stopped = 0;
@@ -77,7 +77,7 @@ describe("keepReleasingCodePages", () => {
       ticks.push({ ms, task });
       return () => stopped++;
     };
-    const stop = keepReleasingCodePages(250, every) as () => void;
+    const stop = (ExecutablePages.find() as ExecutablePages).keepReleasing(250, every);
     expect(ticks.map((tick) => tick.ms)).toEqual([250]);
     const tick = (ticks[0] as { task: () => void }).task;
     for (let round = 0; round < 2; round++) {
@@ -94,11 +94,12 @@ describe("keepReleasingCodePages", () => {
   test("runs once a second unless told otherwise", () => {
     expect(CODE_PAGES_PERIOD_MS).toBe(1000);
     const periods: number[] = [];
-    const stop = keepReleasingCodePages(undefined, (ms) => {
+    const pages = ExecutablePages.find();
+    expect(pages === null).toBe(process.platform !== "linux");
+    pages?.keepReleasing(undefined, (ms) => {
       periods.push(ms);
       return () => {};
     });
-    expect(stop === null).toBe(process.platform !== "linux");
     // Where there is nothing to unmap (no /proc, no glibc) nothing is scheduled at all.
     expect(periods).toEqual(process.platform === "linux" ? [1000] : []);
   });

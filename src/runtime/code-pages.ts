@@ -50,43 +50,7 @@ export function cleanImageRanges(smaps: string, image: string): CleanImageRange[
 
 const MADV_DONTNEED = 4;
 
-/** This process's clean mappings of its own executable, as smaps shows them now; null where there is no /proc or no libc to ask. */
-function imageRanges(): CleanImageRange[] | null {
-  if (systemLibc() === null) return null;
-  try {
-    return cleanImageRanges(readFileSync("/proc/self/smaps", "utf8"), readlinkSync("/proc/self/exe"));
-  } catch {
-    return null;
-  }
-}
-
-/** Unmaps `ranges`; returns the bytes of them that smaps said were resident, of those the kernel took. */
-function unmap(libc: Libc, ranges: CleanImageRange[]): number {
-  let released = 0;
-  for (const range of ranges) if (libc.madvise(range.start, range.end - range.start, MADV_DONTNEED) === 0) released += range.residentBytes;
-  return released;
-}
-
-/**
- * Unmaps the executable's resident code and read-only data, so that only
- * what runs from here on is mapped again, one page fault at a time. The
- * single binary is about 100 MB, and what starting it touches (module
- * loading, flag parsing, the warm-up's own generator, and the kernel's
- * fault-around neighbours of each) stays counted in the process's RSS long
- * after: about 15 MiB of an idle server's 55 MiB. The pages are clean and
- * still in the page cache, so this costs no I/O, and the kernel could drop
- * them itself under memory pressure: it only does so now. Every server role
- * calls it before its warm-up and once ready to listen; `simulate`, before
- * event 1. Returns the bytes that were resident; 0 where there is no /proc
- * or no libc to ask.
- */
-export function releaseCodePages(): number {
-  const libc = systemLibc();
-  const ranges = imageRanges();
-  return libc === null || ranges === null ? 0 : unmap(libc, ranges);
-}
-
-/** How often a serving process unmaps its executable's pages again by default (--code-pages-interval; see {@link keepReleasingCodePages}). */
+/** How often a serving process unmaps its executable's pages again by default (--code-pages-interval; see {@link ExecutablePages.keepReleasing}). */
 export const CODE_PAGES_PERIOD_MS = 1000;
 
 /** Runs `task` every `ms` without holding the process open; returns how to stop it. Injected so tests can run the ticks by hand. */
@@ -99,25 +63,69 @@ const EVERY: Every = (ms, task) => {
 };
 
 /**
- * From now on unmaps the executable's pages every `periodMs`, as
- * {@link releaseCodePages} does once. What a process runs once in a while
- * (the JIT compiling a new hot path, a full collection, a burst of new
- * connections) maps pages of the executable that stay counted in its RSS
- * long after it last ran them, and over a run their union grows to all it
- * ever touched: 34 MiB at the peak of 10,000 clients, where what a second
- * of that run uses is 16–28 MiB. The mappings are found once, here, so each
- * tick is one `madvise` per range and nothing else; what runs next faults
- * back in from the page cache. Returns how to stop, or null (and schedules
- * nothing) where there is nothing to unmap.
+ * The executable's resident code and read-only data, found once in
+ * `/proc/self/smaps`, to unmap so that only what runs from then on is
+ * mapped again, one page fault at a time. The single binary is about
+ * 100 MB, and what starting it touches (module loading, flag parsing, the
+ * warm-up's own generator, and the kernel's fault-around neighbours of
+ * each) stays counted in the process's RSS long after: about 15 MiB of an
+ * idle server's 55 MiB. The pages are clean and still in the page cache, so
+ * this costs no I/O, and the kernel could drop them itself under memory
+ * pressure: it only does so now.
  */
-export function keepReleasingCodePages(periodMs = CODE_PAGES_PERIOD_MS, every: Every = EVERY): (() => void) | null {
-  const libc = systemLibc();
-  const ranges = imageRanges();
-  if (libc === null || ranges === null || ranges.length === 0) return null;
-  return every(periodMs, () => unmap(libc, ranges));
+export class ExecutablePages {
+  private constructor(
+    private readonly libc: Libc,
+    private readonly ranges: CleanImageRange[],
+  ) {}
+
+  /** This process's, as smaps shows them now; null where there is no /proc, no libc to ask, or nothing to unmap. */
+  static find(): ExecutablePages | null {
+    const libc = systemLibc();
+    if (libc === null) return null;
+    let ranges: CleanImageRange[];
+    try {
+      ranges = cleanImageRanges(readFileSync("/proc/self/smaps", "utf8"), readlinkSync("/proc/self/exe"));
+    } catch {
+      return null;
+    }
+    return ranges.length === 0 ? null : new ExecutablePages(libc, ranges);
+  }
+
+  /** Unmaps them; returns the bytes of them that were resident when they were found, of those the kernel took. */
+  release(): number {
+    let released = 0;
+    for (const range of this.ranges) if (this.libc.madvise(range.start, range.end - range.start, MADV_DONTNEED) === 0) released += range.residentBytes;
+    return released;
+  }
+
+  /**
+   * From now on unmaps them every `periodMs`. What a process runs once in a
+   * while (the JIT compiling a new hot path, a full collection, a burst of
+   * new connections) maps pages of the executable that stay counted in its
+   * RSS long after it last ran them, and over a run their union grows to
+   * all it ever touched: 34 MiB at the peak of 10,000 clients, where what a
+   * second of that run uses is 16–28 MiB. The mappings were found once, so
+   * each tick is one `madvise` per range and nothing else; what runs next
+   * faults back in from the page cache. Returns how to stop.
+   */
+  keepReleasing(periodMs = CODE_PAGES_PERIOD_MS, every: Every = EVERY): () => void {
+    return every(periodMs, () => this.release());
+  }
 }
 
-/** The debug line for what {@link releaseCodePages} unmapped once the process listens, and how often {@link keepReleasingCodePages} does it again. */
+/**
+ * Unmaps the executable's resident pages once (see {@link ExecutablePages}).
+ * Every server role does it before its warm-up and, through
+ * ExecutablePages, once ready to listen; `simulate`, before event 1.
+ * Returns the bytes that were resident; 0 where there is no /proc or no
+ * libc to ask.
+ */
+export function releaseCodePages(): number {
+  return ExecutablePages.find()?.release() ?? 0;
+}
+
+/** The debug line for what was unmapped once the process listens, and how often {@link ExecutablePages.keepReleasing} does it again. */
 export function codePagesText(bytes: number, periodMs: number | null): string {
   const again = periodMs === null ? "" : `, and are unmapped again every ${periodMs} ms`;
   return `unmapped ${(bytes / 2 ** 20).toFixed(1)} MiB of the executable's resident pages; they map again as they run${again}`;
