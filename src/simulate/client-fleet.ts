@@ -213,7 +213,7 @@ export class ClientFleet {
   }
 
   /** Scans the window; when that completes the run, clients that already had everything are done. */
-  private catchUp(): void {
+  catchUp(): void {
     const expectations = this.expectations as Expectations;
     if (expectations.complete) return;
     expectations.scan();

@@ -8,6 +8,7 @@ export type ToFleet =
   | { type: "connect"; target: ClientTarget; clientUsers: Int32Array; clients: number[] }
   | { type: "rehearse"; window: WindowBuffers; thread: number; events: number; passes: number }
   | { type: "attach"; window: WindowBuffers; thread: number; events: number; timeoutMs: number; verified: Float64Array }
+  | { type: "catch up" }
   | { type: "fail stalled" }
   | { type: "close" };
 
@@ -17,6 +18,7 @@ export type FromFleet =
   | { type: "connected"; at: number }
   | { type: "connect failed"; message: string }
   | { type: "rehearsed" }
+  | { type: "caught up" }
   | { type: "registered" }
   | { type: "done" }
   | { type: "failed"; failure: ClientFailure }

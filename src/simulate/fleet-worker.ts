@@ -58,6 +58,10 @@ self.onmessage = async ({ data }: MessageEvent<ToFleet>) => {
       }, WATCH_MS);
       return;
     }
+    case "catch up":
+      fleet?.catchUp();
+      post({ type: "caught up" });
+      return;
     case "fail stalled":
       fleet?.failStalled();
       return;

@@ -47,7 +47,7 @@ export type SimulationFailure = ClientFailure | { kind: "source closed"; eventsS
 
 export interface SimulationResult {
   failure: SimulationFailure | null;
-  /** From the barrier's end to the last expected byte (or the failure). */
+  /** From the barrier's end, or from the window's being full if later, to the last expected byte (or the failure). */
   seconds: number;
   events: number;
   eventsSent: number;
@@ -114,6 +114,8 @@ export function planFor(seed: number, options: WorkloadOptions): RunPlan {
  */
 export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<SimulationResult> {
   const registered = Promise.withResolvers<void>();
+  /** The generator has filled the window, or generated the whole run. */
+  const filled = Promise.withResolvers<void>();
   const ended = Promise.withResolvers<void>();
   let failure: SimulationFailure | null = null;
   let fleetsRegistered = 0;
@@ -218,7 +220,10 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
     const sliceEnd = clock() + SLICE_MS;
     for (;;) {
       pending ??= generator.next();
-      if (pending === null || !writer.fits(pending, sender)) break;
+      if (pending === null || !writer.fits(pending, sender)) {
+        filled.resolve();
+        break;
+      }
       const start = writer.append(pending);
       sender.add(pending.first, pending.last, start, start + pending.byteLength);
       unsent += pending.byteLength;
@@ -276,7 +281,10 @@ export async function simulate(plan: RunPlan, o: SimulationOptions): Promise<Sim
       Bun.gc(false);
     }, WATCH_MS);
     advance();
-    await Promise.race([registered.promise, ended.promise]);
+    // The clock starts once the window is full and every client thread has queued what it holds: generating and
+    // reading a whole window at once would otherwise take the cores from the run's first deliveries.
+    const ready = Promise.all([registered.promise, filled.promise]).then(() => Promise.all(fleets.map((fleet) => fleet.catchUp())));
+    await Promise.race([ready, ended.promise]);
     if (failure === null) {
       started = clock();
       if (o.progressMs > 0 && o.onProgress !== undefined) {

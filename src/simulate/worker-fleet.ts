@@ -23,6 +23,7 @@ export class WorkerFleet {
   private readonly connected = Promise.withResolvers<number>();
   /** Made when asked for, so a thread that fails before leaves no promise rejected unheard. */
   private rehearsal: PromiseWithResolvers<void> | null = null;
+  private caughtUp: PromiseWithResolvers<void> | null = null;
   private readonly closed = Promise.withResolvers<HistogramState>();
 
   constructor(
@@ -38,6 +39,8 @@ export class WorkerFleet {
           return this.connected.reject(new ConnectError(data.message));
         case "rehearsed":
           return this.rehearsal?.resolve();
+        case "caught up":
+          return this.caughtUp?.resolve();
         case "registered":
           return listener.registered();
         case "done":
@@ -53,6 +56,7 @@ export class WorkerFleet {
       const error = new Error(`simulator client thread failed: ${event.message}`);
       this.connected.reject(error);
       this.rehearsal?.reject(error);
+      this.caughtUp?.reject(error);
       this.closed.reject(error);
     };
   }
@@ -77,6 +81,13 @@ export class WorkerFleet {
 
   attach(window: WindowBuffers, thread: number, events: number, timeoutMs: number): void {
     this.post({ type: "attach", window, thread, events, timeoutMs, verified: this.published });
+  }
+
+  /** Resolves once the thread has read every event appended so far into its clients' queues (ClientFleet.catchUp). */
+  catchUp(): Promise<void> {
+    this.caughtUp = Promise.withResolvers<void>();
+    this.post({ type: "catch up" });
+    return this.caughtUp.promise;
   }
 
   failStalled(): void {
