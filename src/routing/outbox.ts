@@ -155,10 +155,12 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     return true;
   }
 
-  /** Out of its directory: its bytes no longer count, and nothing more may be queued or written. */
+  /** Out of its directory, or past its bound: its bytes no longer count, and nothing more may be queued or written. */
   withdraw(): void {
     this.overflowed = true;
-    this.dropBacklog();
+    if (this.backlog === null) return;
+    this.group.queuedBytes -= this.backlog.counted;
+    this.backlog = null;
   }
 
   private recount(backlog: Backlog): void {
@@ -167,25 +169,12 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     backlog.counted = queued;
   }
 
-  private dropBacklog(): void {
-    if (this.backlog === null) return;
-    this.group.queuedBytes -= this.backlog.counted;
-    this.backlog = null;
-  }
-
-  /** Past the bound: nothing more is kept or sent. Returns false, for the flush that found it. */
-  private overflow(): false {
-    this.overflowed = true;
-    this.dropBacklog();
-    return false;
-  }
-
   /** Makes room in `backlog` for `extra` more bytes and returns where they go, or -1 (overflowed) when over the bound. */
   private room(backlog: Backlog, extra: number): number {
     const queued = backlog.tail - backlog.head;
     const limit = this.group.maxQueuedBytes;
     if (queued + extra > limit) {
-      this.overflow();
+      this.withdraw();
       return -1;
     }
     if (backlog.tail + extra <= backlog.bytes.length) return backlog.tail;

@@ -55,10 +55,10 @@ export class Router {
         // Stored once, on meeting the first follower who is connected.
         let at = -1;
         for (let i = first; i < end; i++) {
-          const first = clients.firstConnectionOf(followers[i]);
-          if (first === null) continue;
+          const connection = clients.firstConnectionOf(followers[i]);
+          if (connection === null) continue;
           if (at < 0) at = clients.store(line, start, length);
-          this.notifications += clients.queue(first, at, length);
+          this.notifications += clients.queue(connection, at, length);
         }
         return;
       }
