@@ -83,10 +83,13 @@ type Edge = Awaited<ReturnType<typeof startEdge>>;
 /** What the edges logged: it explains a cluster that stopped short (a rebuild, a lost connection). */
 const edgeLogs = (edges: Edge[]) => edges.map((edge, i) => `edge ${i} logged:\n${edge.process.stderr()}`).join("\n");
 
-/** Sends `lines` to the sequencer part by part; before each part, waits for every edge to apply all that the parts before it complete (as the model applies them). */
-async function deliverInParts(port: number, lines: string[], edges: Edge[]): Promise<void> {
+/**
+ * Sends `lines` to the sequencer part by part, pushing each into `model` as
+ * it goes; before each part, waits for every edge to apply all that the parts
+ * before it complete (as the model applies them).
+ */
+async function deliverInParts(port: number, lines: string[], edges: Edge[], model: ReferenceModel): Promise<void> {
   const source = await EventSource.connect(port);
-  const model = new ReferenceModel({ delimiter: "|", startSeq: 1, maxLineBytes: 1024 });
   for (let at = 0; at < lines.length; at += PART_LINES) {
     const applied = model.next - 1;
     await waitFor(
@@ -111,7 +114,6 @@ describe("cluster vs serve", () => {
     async (seed) => {
       const users = 60;
       const { lines, barrier } = workload(seed, 20_000, users);
-      const text = crlf(...lines);
       const redis = await RedisServer.start();
       const sequencer = await startSequencer(redis.url, ["--snapshot-every", String(SNAPSHOT_EVERY)]);
       const edges = await Promise.all([startEdge(redis.url), startEdge(redis.url), startEdge(redis.url)]);
@@ -124,14 +126,13 @@ describe("cluster vs serve", () => {
       // A user gets the events applied after its handshake was read: wait for all of them on every server.
       await waitForClients(serve.metricsPort as number, users);
       await Promise.all(edges.map((edge) => waitForClients(edge.metricsPort, users / 3)));
-      await Promise.all([deliver(serve.eventPort, text), deliverInParts(sequencer.eventPort, lines, edges)]);
+      const model = new ReferenceModel({ delimiter: "|", startSeq: 1, maxLineBytes: 1024 });
+      const connections = ids.map((id) => model.connect(id));
+      await Promise.all([deliver(serve.eventPort, crlf(...lines)), deliverInParts(sequencer.eventPort, lines, edges, model)]);
       await waitForBarrier(served, barrier, 20_000);
       await waitForBarrier(clustered, barrier, 20_000).catch((error: Error) => {
         throw new Error(`${error.message}\n${edgeLogs(edges)}`);
       });
-      const model = new ReferenceModel({ delimiter: "|", startSeq: 1, maxLineBytes: 1024 });
-      const connections = ids.map((id) => model.connect(id));
-      model.push(text);
       for (const [i, client] of clustered.entries()) {
         expectStream(client, (served[i] as UserClient).received);
         expectStream(client, model.expectedBytes(connections[i] as number));
