@@ -1,9 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { generateWorkload, loadedWindow, type Workload } from "../../test/support/workload.ts";
+import { EventWindow, type WindowSizes } from "./event-window.ts";
+import { Expectations } from "./expectations.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import { Prng } from "./prng.ts";
 import { ClientVerifier } from "./verifier.ts";
-import type { WorkloadOptions } from "./workload.ts";
+import { WindowWriter } from "./window-writer.ts";
+import { WorkloadGenerator, type WorkloadOptions } from "./workload.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -14,7 +17,7 @@ class RecordingHistogram extends LatencyHistogram {
   readonly values: number[] = [];
 
   override record(micros: number, times = 1): void {
-    this.values.push(micros);
+    for (let k = 0; k < times; k++) this.values.push(micros);
     super.record(micros, times);
   }
 }
@@ -73,6 +76,52 @@ function expectMismatch(received: string[], verified: number, got: string) {
   return f;
 }
 
+/**
+ * The run streamed through a 256-byte ring, each client fed its owed lines
+ * batch by batch as they are appended. With `corrupt`, the first client owed
+ * that event gets the byte before its CRLF wrong, and streaming stops there.
+ */
+function throughRing(corrupt?: number) {
+  const sizes: WindowSizes = { events: 64, bytes: 1 << 8, recipients: 256, notifications: 1024, batches: 64 };
+  const window = EventWindow.create(sizes, 1);
+  const writer = new WindowWriter(window, sizes, OPTIONS.clients);
+  const generator = new WorkloadGenerator(new Prng(2024), OPTIONS);
+  const clients = Array.from(WORKLOAD.clientUsers, (_, client) => client);
+  const expectations = new Expectations(window, 0, clients, clients.length, OPTIONS.events);
+  const verifiers = clients.map(
+    (client) => new ClientVerifier(window, expectations, client, client, WORKLOAD.clientUsers[client] as number, new LatencyHistogram()),
+  );
+  /** By client: how many of its owed lines it has been fed. */
+  const fed = clients.map(() => 0);
+  /** Lines that start before the ring's end and have their byte before CRLF past it. */
+  const across: number[] = [];
+  let sent = 0;
+  for (let batch = generator.next(); batch !== null; batch = generator.next()) {
+    expect(writer.fits(batch, { neededSeq: batch.first, neededByte: sent, full: false })).toBe(true);
+    const start = writer.append(batch);
+    sent = start + batch.byteLength;
+    expectations.scan();
+    for (let seq = batch.first; seq <= batch.last; seq++) {
+      const slot = seq & window.eventMask;
+      if (((window.buffers.lineStart[slot] as number) & window.byteMask) + (window.buffers.lineLength[slot] as number) - 3 >= sizes.bytes) across.push(seq);
+    }
+    for (const client of clients) {
+      const owed = WORKLOAD.expected[client] as Int32Array;
+      const from = fed[client] as number;
+      while ((fed[client] as number) < owed.length && (owed[fed[client] as number] as number) <= batch.last) fed[client]++;
+      const lines = Array.from(owed.subarray(from, fed[client]), line);
+      const bytes = stream(lines);
+      const wrong = corrupt === undefined ? -1 : Array.from(owed.subarray(from, fed[client])).indexOf(corrupt);
+      if (wrong >= 0) bytes[stream(lines.slice(0, wrong)).length + WORKLOAD.lineLength[corrupt as number] - 3] = 0x5a;
+      const failure = (verifiers[client] as ClientVerifier).receive(bytes, 1);
+      if (wrong >= 0) return { across, verifiers, failure };
+      expect(failure).toBeNull();
+    }
+    expectations.publish();
+  }
+  return { across, verifiers, failure: null };
+}
+
 describe("ClientVerifier", () => {
   test("the workload gives the tested client enough lines to fail in the middle", () => {
     expect(OWED.length).toBeGreaterThanOrEqual(8);
@@ -112,6 +161,20 @@ describe("ClientVerifier", () => {
     expect(verifier.lastProgress).toBe(now);
     expect(latency.count).toBe(OWED.length);
     expect(latency.values).toEqual(OWED.map((seq, i) => (completedAt[i] - sentAtOf(batchOf(seq))) * 1000));
+  });
+
+  test("over a byte ring the stream wraps many times, lines across its end pass, and a wrong byte past the end is a mismatch there", () => {
+    const { across, verifiers } = throughRing();
+    expect(across.length).toBeGreaterThan(3);
+    verifiers.forEach((verifier, client) => {
+      expect(verifier.done).toBe(true);
+      expect(verifier.verified).toBe(WORKLOAD.expected[client]?.length);
+    });
+    const seq = across.find((s) => WORKLOAD.expected.some((owed) => owed.includes(s))) as number;
+    const { failure } = throughRing(seq);
+    expect(failure?.kind).toBe("mismatch");
+    expect(text(failure?.expected ?? null)).toBe(line(seq));
+    expect(text(failure?.got ?? null)).toBe(`${line(seq).slice(0, WORKLOAD.lineLength[seq] - 3)}Z\r\n`);
   });
 
   test("the whole stream in one chunk passes", () => {

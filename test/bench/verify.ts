@@ -1,0 +1,88 @@
+/**
+ * What verifying a default run costs a simulator client thread
+ * (`bun test/bench/verify.ts [events]`, 2M by default): the seeded workload
+ * of `simulate`'s defaults, held whole in an event window, scanned for what
+ * each client is owed as the generator appends it, and fed back to the
+ * verifiers a read at a time, the way a server that flushes once per read
+ * delivers it. Prints the CPU time per notification of three passes, so a change to
+ * the verifier can be measured without a server, a network or the generator.
+ */
+import { parseFlags } from "../../src/cli/flags.ts";
+import { workloadOptions } from "../../src/cli/simulate.ts";
+import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
+import { EventWindow, HEAD } from "../../src/simulate/event-window.ts";
+import { Expectations } from "../../src/simulate/expectations.ts";
+import { LatencyHistogram } from "../../src/simulate/latency-histogram.ts";
+import { planFor } from "../../src/simulate/simulation.ts";
+import { ClientVerifier } from "../../src/simulate/verifier.ts";
+import { WindowWriter } from "../../src/simulate/window-writer.ts";
+
+/** Events per server read: each read's lines reach each client as one read of its own. */
+const EVENTS_PER_READ = 2000;
+
+const events = Number(process.argv[2] ?? 2_000_000);
+if (!Number.isInteger(events) || events < 1) {
+  console.error(`verify: expected a number of events, got ${JSON.stringify(process.argv[2])}`);
+  process.exit(2);
+}
+const flags = parseFlags(SIMULATE_FLAGS, ["--totalEvents", String(events)], {}).values;
+const plan = planFor(flags.randomSeed, workloadOptions(flags));
+const clients = plan.clientUsers.length;
+const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
+const sizes = { events: pow2(events + 1), bytes: pow2(events * 40), recipients: pow2(events * 4), notifications: 2 ** 31, batches: 1 << 16 };
+const window = EventWindow.create(sizes, 1);
+const writer = new WindowWriter(window, sizes, clients);
+const sender = { neededSeq: 2 ** 31 - 1, neededByte: 0, full: false };
+const generator = plan.generator();
+for (let batch = generator.next(); batch !== null; batch = generator.next()) {
+  if (!writer.fits(batch, sender)) throw new Error("the window is too small for the whole run");
+  sender.neededByte = writer.append(batch) + batch.byteLength;
+}
+const everyone = Array.from({ length: clients }, (_, client) => client);
+
+/** By read, by client: the lines of that read's events the client is owed, as one buffer (null when none). */
+const owed = new Expectations(window, 0, everyone, clients, events);
+owed.scan();
+const reads: (Uint8Array | null)[][] = [];
+for (let last = EVENTS_PER_READ; last - EVENTS_PER_READ < events; last += EVENTS_PER_READ) {
+  reads.push(
+    owed.queues.map((queue) => {
+      const lines: Uint8Array[] = [];
+      while (queue.length > 0 && queue.peek() <= last) lines.push(window.line(queue.shift()));
+      return lines.length === 0 ? null : Buffer.concat(lines);
+    }),
+  );
+}
+
+// Stamped as the sender stamps them, every event of a write (here, a read) alike.
+const { sentAt } = window.buffers;
+for (let seq = 1; seq <= events; seq++) sentAt[seq & window.eventMask] = Math.floor((seq - 1) / EVENTS_PER_READ);
+
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+for (let pass = 1; pass <= 3; pass++) {
+  const expectations = new Expectations(window, 0, everyone, clients, events);
+  const latency = new LatencyHistogram();
+  const verifiers = everyone.map((client) => new ClientVerifier(window, expectations, client, client, plan.clientUsers[client] as number, latency));
+  let scanMs = 0;
+  const start = cpuMs();
+  let verified = 0;
+  for (const [r, read] of reads.entries()) {
+    // The generator has appended this read's events, and the client thread scans them, as it does before each read.
+    Atomics.store(window.buffers.control, HEAD, Math.min(events, (r + 1) * EVENTS_PER_READ));
+    const scanStart = cpuMs();
+    expectations.scan();
+    scanMs += cpuMs() - scanStart;
+    for (let c = 0; c < clients; c++) {
+      const chunk = read[c];
+      if (chunk != null && (verifiers[c] as ClientVerifier).receive(chunk, r + 1) !== null) throw new Error(`client ${c} failed in read ${r}`);
+    }
+  }
+  for (const verifier of verifiers) verified += verifier.verified;
+  const ms = cpuMs() - start;
+  console.log(
+    `pass ${pass}: ${verified} notifications of ${events} events scanned and verified in ${ms.toFixed(0)} ms of CPU, ${((ms * 1e6) / verified).toFixed(1)} ns each (scanning ${scanMs.toFixed(0)} ms of it)`,
+  );
+}
