@@ -50,13 +50,10 @@ export class EventWindow {
   readonly eventMask: number;
   readonly byteMask: number;
   readonly recipientMask: number;
-  /** The byte ring, for reading it several bytes at a time. */
-  readonly byteView: DataView;
 
   constructor(readonly buffers: WindowBuffers) {
     this.eventMask = buffers.lineLength.length - 1;
     this.byteMask = buffers.bytes.length - 1;
-    this.byteView = new DataView(buffers.bytes.buffer, buffers.bytes.byteOffset, buffers.bytes.byteLength);
     this.recipientMask = buffers.recipients.length - 1;
   }
 

@@ -30,21 +30,6 @@ const GOT_BYTES = 120;
 const LF = 0x0a;
 const CRLF = new Uint8Array([0x0d, 0x0a]);
 
-/** How many of the `n` bytes from `a` at `ai` and from `b` at `bi` are equal before the first that differs: four at a time, as a line is some twenty. */
-function sameBytes(a: DataView, ai: number, b: DataView, bi: number, n: number): number {
-  let k = 0;
-  while (k + 4 <= n && a.getUint32(ai + k) === b.getUint32(bi + k)) k += 4;
-  while (k < n && a.getUint8(ai + k) === b.getUint8(bi + k)) k++;
-  return k;
-}
-
-/** sameBytes, for the rare line that wraps around the end of the window's byte ring. */
-function sameBytesWrapped(a: Uint8Array, ai: number, ring: Uint8Array, bi: number, n: number, mask: number): number {
-  let k = 0;
-  while (k < n && a[ai + k] === ring[(bi + k) & mask]) k++;
-  return k;
-}
-
 /**
  * Checks one client's byte stream against the notifications it must get,
  * chunk by chunk, byte for byte, as they arrive: a wrong byte, a missing
@@ -92,29 +77,19 @@ export class ClientVerifier {
    * the window before feeding.
    */
   receive(chunk: Uint8Array, now: number): ClientFailure | null {
-    const { lineStart, lineLength, sentAt } = this.window.buffers;
-    const { eventMask, byteMask, byteView } = this.window;
-    const ring = byteMask + 1;
-    const received = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const { bytes, lineStart, lineLength, sentAt } = this.window.buffers;
+    const { eventMask, byteMask } = this.window;
     const queue = this.queue;
-    // A chunk's lines mostly share their stamp (a write stamps every batch it carries alike), so equal latencies are recorded once, counted.
-    let stamp = Number.NaN;
-    let alike = 0;
     let i = 0;
     while (i < chunk.length) {
-      if (queue.length === 0) {
-        this.record(now, stamp, alike);
-        return this.failure("extra", chunk, i);
-      }
+      if (queue.length === 0) return this.failure("extra", chunk, i);
       const seq = queue.peek();
       const slot = seq & eventMask;
       const length = lineLength[slot] as number;
       const n = Math.min(length - this.matched, chunk.length - i);
-      const base = ((lineStart[slot] as number) + this.matched) & byteMask;
-      const same = base + n <= ring ? sameBytes(received, i, byteView, base, n) : sameBytesWrapped(chunk, i, this.window.buffers.bytes, base, n, byteMask);
-      if (same < n) {
-        this.record(now, stamp, alike);
-        return this.failure("mismatch", chunk, i, same);
+      const base = (lineStart[slot] as number) + this.matched;
+      for (let k = 0; k < n; k++) {
+        if (chunk[i + k] !== bytes[(base + k) & byteMask]) return this.failure("mismatch", chunk, i, k);
       }
       i += n;
       this.matched += n;
@@ -123,22 +98,11 @@ export class ClientVerifier {
         queue.shift();
         this.recent[this.verified % CONTEXT_LINES] = seq;
         this.verified++;
-        const at = sentAt[slot] as number;
-        if (at !== stamp) {
-          this.record(now, stamp, alike);
-          stamp = at;
-          alike = 0;
-        }
-        alike++;
+        this.latency.record((now - (sentAt[slot] as number)) * 1000);
         this.lastProgress = now;
       }
     }
-    this.record(now, stamp, alike);
     return null;
-  }
-
-  private record(now: number, stamp: number, lines: number): void {
-    if (lines > 0) this.latency.record((now - stamp) * 1000, lines);
   }
 
   /** One WebSocket message, which must be exactly one line without its CRLF. */
