@@ -6,25 +6,11 @@
  * the CPU time of three passes, so a change to the generator can be measured
  * before and after without a server, a network or the client threads.
  */
-import { parseFlags } from "../../src/cli/flags.ts";
-import { workloadOptions } from "../../src/cli/simulate.ts";
-import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
 import { EventWindow, WINDOW_SIZES } from "../../src/simulate/event-window.ts";
-import { planFor } from "../../src/simulate/simulation.ts";
 import { WindowWriter } from "../../src/simulate/window-writer.ts";
+import { cpuMs, defaultRun } from "./default-run.ts";
 
-const events = Number(process.argv[2] ?? 10_000_000);
-if (!Number.isInteger(events) || events < 1) {
-  console.error(`generate: expected a number of events, got ${JSON.stringify(process.argv[2])}`);
-  process.exit(2);
-}
-/** simulate's defaults, seed included, from its own flag table: what a run with no other flags generates. */
-const flags = parseFlags(SIMULATE_FLAGS, ["--totalEvents", String(events)], {}).values;
-const plan = planFor(flags.randomSeed, workloadOptions(flags));
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
+const { events, plan } = defaultRun("generate", 10_000_000);
 for (let pass = 1; pass <= 3; pass++) {
   const window = EventWindow.create(WINDOW_SIZES, 1);
   // The client thread and the sender are past everything, so the window never holds the generator back.

@@ -7,26 +7,17 @@
  * delivers it. Prints the CPU time per notification of three passes, so a change to
  * the verifier can be measured without a server, a network or the generator.
  */
-import { parseFlags } from "../../src/cli/flags.ts";
-import { workloadOptions } from "../../src/cli/simulate.ts";
-import { SIMULATE_FLAGS } from "../../src/cli/simulate-flags.ts";
 import { EventWindow, HEAD } from "../../src/simulate/event-window.ts";
 import { Expectations } from "../../src/simulate/expectations.ts";
 import { LatencyHistogram } from "../../src/simulate/latency-histogram.ts";
-import { planFor } from "../../src/simulate/simulation.ts";
 import { ClientVerifier } from "../../src/simulate/verifier.ts";
 import { WindowWriter } from "../../src/simulate/window-writer.ts";
+import { cpuMs, defaultRun } from "./default-run.ts";
 
 /** Events per server read: each read's lines reach each client as one read of its own. */
 const EVENTS_PER_READ = 2000;
 
-const events = Number(process.argv[2] ?? 2_000_000);
-if (!Number.isInteger(events) || events < 1) {
-  console.error(`verify: expected a number of events, got ${JSON.stringify(process.argv[2])}`);
-  process.exit(2);
-}
-const flags = parseFlags(SIMULATE_FLAGS, ["--totalEvents", String(events)], {}).values;
-const plan = planFor(flags.randomSeed, workloadOptions(flags));
+const { events, plan } = defaultRun("verify", 2_000_000);
 const clients = plan.clientUsers.length;
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
 const sizes = { events: pow2(events + 1), bytes: pow2(events * 40), recipients: pow2(events * 4), notifications: 2 ** 31, batches: 1 << 16 };
@@ -58,10 +49,6 @@ for (let last = EVENTS_PER_READ; last - EVENTS_PER_READ < events; last += EVENTS
 const { sentAt } = window.buffers;
 for (let seq = 1; seq <= events; seq++) sentAt[seq & window.eventMask] = Math.floor((seq - 1) / EVENTS_PER_READ);
 
-const cpuMs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-};
 for (let pass = 1; pass <= 3; pass++) {
   const expectations = new Expectations(window, 0, everyone, clients, events);
   const latency = new LatencyHistogram();
