@@ -109,9 +109,10 @@ function throughRing(corrupt?: number) {
       const owed = WORKLOAD.expected[client] as Int32Array;
       const from = fed[client] as number;
       while ((fed[client] as number) < owed.length && (owed[fed[client] as number] as number) <= batch.last) fed[client]++;
-      const lines = Array.from(owed.subarray(from, fed[client]), line);
+      const seqs = Array.from(owed.subarray(from, fed[client]));
+      const lines = seqs.map(line);
       const bytes = stream(lines);
-      const wrong = corrupt === undefined ? -1 : Array.from(owed.subarray(from, fed[client])).indexOf(corrupt);
+      const wrong = corrupt === undefined ? -1 : seqs.indexOf(corrupt);
       if (wrong >= 0) bytes[stream(lines.slice(0, wrong)).length + WORKLOAD.lineLength[corrupt as number] - 3] = 0x5a;
       const failure = (verifiers[client] as ClientVerifier).receive(bytes, 1);
       if (wrong >= 0) return { across, verifiers, failure };
