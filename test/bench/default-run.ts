@@ -9,8 +9,8 @@ import { planFor } from "../../src/simulate/simulation.ts";
 
 /**
  * The events the bench was asked for (its first argument, `fallback` when
- * absent) and simulate's plan for them, defaults and seed from its own flag
- * table; a bad argument ends the bench with exit status 2.
+ * absent) and simulate's plan for them, its seed and options the defaults of
+ * simulate's own flag table; a bad argument ends the bench with exit status 2.
  */
 export function defaultRun(bench: string, fallback: number) {
   const events = Number(process.argv[2] ?? fallback);
@@ -19,7 +19,9 @@ export function defaultRun(bench: string, fallback: number) {
     process.exit(2);
   }
   const flags = parseFlags(SIMULATE_FLAGS, ["--totalEvents", String(events)], {}).values;
-  return { events, plan: planFor(flags.randomSeed, workloadOptions(flags)) };
+  const seed = flags.randomSeed;
+  const options = workloadOptions(flags);
+  return { events, seed, options, plan: planFor(seed, options) };
 }
 
 /** User plus system CPU time of this process, in ms. */

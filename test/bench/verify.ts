@@ -7,33 +7,26 @@
  * delivers it. Prints the CPU time per notification of three passes, so a change to
  * the verifier can be measured without a server, a network or the generator.
  */
-import { EventWindow, HEAD } from "../../src/simulate/event-window.ts";
+import { HEAD } from "../../src/simulate/event-window.ts";
 import { Expectations } from "../../src/simulate/expectations.ts";
 import { LatencyHistogram } from "../../src/simulate/latency-histogram.ts";
+import { Prng } from "../../src/simulate/prng.ts";
 import { ClientVerifier } from "../../src/simulate/verifier.ts";
-import { WindowWriter } from "../../src/simulate/window-writer.ts";
+import { loadedWindow } from "../support/workload.ts";
 import { cpuMs, defaultRun } from "./default-run.ts";
 
 /** Events per server read: each read's lines reach each client as one read of its own. */
 const EVENTS_PER_READ = 2000;
 
-const { events, plan } = defaultRun("verify", 2_000_000);
+const { events, seed, options, plan } = defaultRun("verify", 2_000_000);
 const clients = plan.clientUsers.length;
 const pow2 = (n: number) => 2 ** Math.ceil(Math.log2(n));
 const sizes = { events: pow2(events + 1), bytes: pow2(events * 40), recipients: pow2(events * 4), notifications: 2 ** 31, batches: 1 << 16 };
-const window = EventWindow.create(sizes, 1);
-const writer = new WindowWriter(window, sizes, clients);
-const sender = { neededSeq: 2 ** 31 - 1, neededByte: 0, full: false };
-const generator = plan.generator();
-for (let batch = generator.next(); batch !== null; batch = generator.next()) {
-  if (!writer.fits(batch, sender)) throw new Error("the window is too small for the whole run");
-  sender.neededByte = writer.append(batch) + batch.byteLength;
-}
+// `owed` has read the whole run: what each client is owed, for cutting it into reads.
+const { window, expectations: owed } = loadedWindow(new Prng(seed), options, sizes);
 const everyone = Array.from({ length: clients }, (_, client) => client);
 
 /** By read, by client: the lines of that read's events the client is owed, as one buffer (null when none). */
-const owed = new Expectations(window, 0, everyone, clients, events);
-owed.scan();
 const reads: (Uint8Array | null)[][] = [];
 for (let last = EVENTS_PER_READ; last - EVENTS_PER_READ < events; last += EVENTS_PER_READ) {
   reads.push(
