@@ -12,8 +12,9 @@ setDefaultTimeout(30_000);
 
 const ROOT = resolve(import.meta.dir, "..");
 
-async function script(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawnTracked([process.execPath, file, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 25_000 });
+/** Runs a bench script with this Bun, under `wrapper` (a command that execs the rest) if given. */
+async function script(file: string, args: string[], wrapper: string[] = []): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawnTracked([...wrapper, process.execPath, file, ...args], { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "pipe", timeout: 25_000 });
   const [stdout, stderr, code] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
   return { code, stdout, stderr };
 }
@@ -43,6 +44,14 @@ describe("bun run bench:e2e", () => {
     const result = await script("test/bench/e2e.ts", ["nosuchrun"]);
     expect(result.code).toBe(2);
     expectOneLine(result.stderr, "bench:e2e: unknown run nosuchrun");
+  });
+
+  test("latency-paired --pin on one CPU is one line, exit 2, before anything starts", async () => {
+    const taskset = Bun.which("taskset");
+    if (taskset === null) throw new Error("this test needs taskset (util-linux) on PATH");
+    const result = await script("test/bench/e2e.ts", ["--binary", "/nonexistent", "latency-paired", "--pin"], [taskset, "-c", "0"]);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
+    expectOneLine(result.stderr, "bench:e2e: --pin needs at least 2 CPUs, and this process may use 1$");
   });
 });
 

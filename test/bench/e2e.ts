@@ -7,10 +7,11 @@
  *   bun run bench:e2e                 # default, 1m, scale and latency
  *   bun run bench:e2e default latency # only those
  *   bun run bench:e2e --binary dist/follower-maze ci
- *   bun run bench:e2e latency-paired [--rounds 5] [--rate 20000] [--totalEvents N] [--against OTHER_BINARY]
+ *   bun run bench:e2e latency-paired [--rounds 5] [--rate 20000] [--totalEvents N] [--against OTHER_BINARY] [--pin]
  *
  * `latency-paired` alternates follower-maze with a compiled thread-per-client
  * baseline (see latency-paired.ts); it is not one of the runs done by default.
+ * `--pin` runs the servers on one CPU and simulate on the others (cpu-split.ts).
  *   bun run bench:e2e cluster         # Redis + sequencer + 3 edges against serve (cluster.ts)
  *   bun run bench:e2e start           # how soon simulate sends event 1 (first-event.ts)
  */
@@ -20,6 +21,7 @@ import { errorMessage } from "../../src/errors.ts";
 import { runSimulate, startServer } from "../support/server-process.ts";
 import { builtBinary, pickRuns } from "./bench-args.ts";
 import { clusterBenchmark } from "./cluster.ts";
+import { type CpuSplit, cpuSplit } from "./cpu-split.ts";
 import { firstEventBenchmark } from "./first-event.ts";
 import { latencyPaired } from "./latency-paired.ts";
 
@@ -48,8 +50,9 @@ const USAGE = `Usage: bun run bench:e2e [--binary FILE] [run ...]
   Builds dist/follower-maze (or uses --binary FILE), starts it on free ports and drives each run
   with its own \`follower-maze simulate\`, which verifies every notification.
   Runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS)].join(", ")} (default: ${ALL.join(" ")}; soak = soak-10m then soak-100m).
-  ${PAIRED} [--rounds 5] [--rate 20000] [--totalEvents N] [--against FILE ...]: follower-maze and
-  a compiled thread-per-client baseline (built with rustc when run), one after the other, round after round.
+  ${PAIRED} [--rounds 5] [--rate 20000] [--totalEvents N] [--against FILE ...] [--pin]: follower-maze and
+  a compiled thread-per-client baseline (built with rustc when run), one after the other, round after round;
+  --pin runs every server on the first CPU this process may use and simulate on the others (taskset).
 `;
 
 const parse = () =>
@@ -62,6 +65,7 @@ const parse = () =>
       rate: { type: "string", default: "20000" },
       totalEvents: { type: "string" },
       against: { type: "string", multiple: true, default: [] },
+      pin: { type: "boolean", default: false },
     },
     allowPositionals: true,
   });
@@ -96,7 +100,14 @@ for (const name of chosen) {
     const rate = Number(args.rate);
     // Ten seconds of load by default, as the single latency run has.
     const totalEvents = args.totalEvents === undefined ? rate * 10 : Number(args.totalEvents);
-    if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds), rate, totalEvents }))) failed++;
+    let pin: CpuSplit | null = null;
+    try {
+      pin = args.pin ? cpuSplit() : null;
+    } catch (error) {
+      console.error(`bench:e2e: ${errorMessage(error)}`);
+      process.exit(2);
+    }
+    if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds), rate, totalEvents, pin }))) failed++;
     continue;
   }
   const flags = RUNS[name] as string[];

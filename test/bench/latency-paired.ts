@@ -8,12 +8,14 @@
  * with one thread per client, built here with `rustc` when this runs (never by
  * the build or the tests). Without `rustc` it says so and runs follower-maze alone.
  * `--against PATH` adds another follower-maze binary to every round, for
- * before/after comparisons of a change.
+ * before/after comparisons of a change. `--pin` runs every server on one
+ * CPU and simulate on the others (cpu-split.ts).
  */
 import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { runSimulate, type ServerProcess, startListening, startServer } from "../support/server-process.ts";
+import type { CpuSplit } from "./cpu-split.ts";
 
 const BASELINE_SOURCE = resolve(import.meta.dir, "baseline/thread-per-client.rs");
 const LATENCY = /latency p50 (\S+) ms, p99 (\S+) ms, p99\.9 (\S+) ms, max (\S+) ms/;
@@ -26,6 +28,8 @@ export interface PairedOptions {
   rounds: number;
   rate: number;
   totalEvents: number;
+  /** Where servers and simulate run; null: wherever the kernel puts them. */
+  pin: CpuSplit | null;
 }
 
 interface Contender {
@@ -79,16 +83,14 @@ async function measure(contender: Contender, o: PairedOptions): Promise<RunFigur
   const server = await contender.start();
   const sampler = setInterval(() => server.sample(), 100);
   try {
-    const run = await runSimulate(o.binary, server.eventPort, server.clientPort, [
-      "--logLevel",
-      "warn",
-      "--logInterval",
-      "0",
-      "--totalEvents",
-      String(o.totalEvents),
-      "--rate",
-      String(o.rate),
-    ]);
+    const run = await runSimulate(
+      o.binary,
+      server.eventPort,
+      server.clientPort,
+      ["--logLevel", "warn", "--logInterval", "0", "--totalEvents", String(o.totalEvents), "--rate", String(o.rate)],
+      {},
+      o.pin?.simulator,
+    );
     server.sample();
     const match = LATENCY.exec(run.stdout);
     if (run.code !== 0 || match === null) throw new Error(`${contender.name}: simulate failed (exit ${run.code}):\n${run.stdout}${run.stderr}`);
@@ -110,17 +112,18 @@ const ms = (value: number) => value.toFixed(3).padStart(7);
 
 /** Runs the rounds and prints them; returns false if any run failed. */
 export async function latencyPaired(o: PairedOptions): Promise<boolean> {
+  const serverWrapper = o.pin?.server ?? [];
+  const serve = (binary: string) => startServer(binary, ["--log-level", "warn", "--stats-interval", "0", "--metrics-port", "0"], {}, serverWrapper);
   const contenders: Contender[] = [
-    { name: "follower-maze", start: () => startServer(o.binary, ["--log-level", "warn", "--stats-interval", "0", "--metrics-port", "0"]) },
-    ...o.against.map((path, i) => ({
-      name: `against-${i + 1} (${path})`,
-      start: () => startServer(path, ["--log-level", "warn", "--stats-interval", "0", "--metrics-port", "0"]),
-    })),
+    { name: "follower-maze", start: () => serve(o.binary) },
+    ...o.against.map((path, i) => ({ name: `against-${i + 1} (${path})`, start: () => serve(path) })),
   ];
   const baseline = buildBaseline();
-  if (baseline !== null) contenders.push({ name: "thread-per-client (Rust)", start: () => startListening([baseline, "0", "0"]) });
+  if (baseline !== null) contenders.push({ name: "thread-per-client (Rust)", start: () => startListening([...serverWrapper, baseline, "0", "0"]) });
 
   console.log(`latency-paired: ${o.rounds} rounds, each server in turn: simulate --totalEvents ${o.totalEvents} --rate ${o.rate} (100 clients, default mix)`);
+  if (o.pin !== null)
+    console.log(`pinned: every server runs under \`${o.pin.server.slice(1).join(" ")}\`, simulate under \`${o.pin.simulator.slice(1).join(" ")}\``);
   const width = Math.max(...contenders.map((c) => c.name.length));
   console.log(`${"round".padEnd(6)}${"server".padEnd(width + 2)}    p50     p99   p99.9     max (ms, seen by simulate)  server p99 bucket  CPU s  peak RSS`);
   const figures = new Map<string, RunFigures[]>(contenders.map((c) => [c.name, []]));

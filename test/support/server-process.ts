@@ -77,11 +77,18 @@ export interface CommandRun {
 
 /**
  * Runs `follower-maze args` to completion (killed after `timeoutMs`, if
- * given). Asynchronous, so a server in this same process keeps serving
- * while it runs.
+ * given), under `wrapper` (a command that execs the rest, such as `taskset
+ * -c 1`) if given. Asynchronous, so a server in this same process keeps
+ * serving while it runs.
  */
-export async function runCommand(binary: string | undefined, args: string[], env: Record<string, string> = {}, timeoutMs?: number): Promise<CommandRun> {
-  const child = spawnTracked([...followerMaze(binary), ...args], {
+export async function runCommand(
+  binary: string | undefined,
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs?: number,
+  wrapper: string[] = [],
+): Promise<CommandRun> {
+  const child = spawnTracked([...wrapper, ...followerMaze(binary), ...args], {
     cwd: ROOT,
     env: childEnv(env),
     stdin: "ignore",
@@ -95,23 +102,31 @@ export async function runCommand(binary: string | undefined, args: string[], env
   return { code, stdout, stderr, cpuSeconds, peakRssMiB: usage ? usage.maxRSS / 2 ** 20 : 0 };
 }
 
-/** Runs `follower-maze simulate` against the given ports. */
+/** Runs `follower-maze simulate` against the given ports (under `wrapper`, as runCommand). */
 export function runSimulate(
   binary: string | undefined,
   eventPort: number,
   clientPort: number,
   args: string[] = [],
   env: Record<string, string> = {},
+  wrapper: string[] = [],
 ): Promise<CommandRun> {
-  return runCommand(binary, ["simulate", "--eventListenerPort", String(eventPort), "--clientListenerPort", String(clientPort), ...args], env);
+  const ports = ["--eventListenerPort", String(eventPort), "--clientListenerPort", String(clientPort)];
+  return runCommand(binary, ["simulate", ...ports, ...args], env, undefined, wrapper);
 }
 
 /**
  * Starts `follower-maze` from source, or the binary at `binary`, with ports
- * 0 (plus `flags`), and resolves once it has printed where it listens.
+ * 0 (plus `flags`), under `wrapper` (as runCommand), and resolves once it
+ * has printed where it listens.
  */
-export function startServer(binary: string | undefined, flags: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  return startListening([...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], env);
+export function startServer(
+  binary: string | undefined,
+  flags: string[] = [],
+  env: Record<string, string> = {},
+  wrapper: string[] = [],
+): Promise<ServerProcess> {
+  return startListening([...wrapper, ...followerMaze(binary), "--event-port", "0", "--client-port", "0", ...flags], env);
 }
 
 /**
