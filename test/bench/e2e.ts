@@ -11,9 +11,11 @@
  *
  * `latency-paired` alternates follower-maze with a compiled thread-per-client
  * baseline (see latency-paired.ts); it is not one of the runs done by default.
- * `--pin` runs the servers on one CPU and simulate on the others (cpu-split.ts).
  *   bun run bench:e2e cluster         # Redis + sequencer + 3 edges against serve (cluster.ts)
  *   bun run bench:e2e start           # how soon simulate sends event 1 (first-event.ts)
+ *
+ * `--pin` runs latency-paired's servers on one CPU and simulate on the others
+ * (cpu-split.ts); it is checked before anything is built or started.
  */
 
 import { parseArgs } from "node:util";
@@ -81,6 +83,13 @@ if (args.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
+let pin: CpuSplit | null = null;
+try {
+  pin = args.pin ? cpuSplit() : null;
+} catch (error) {
+  console.error(`bench:e2e: ${errorMessage(error)}`);
+  process.exit(2);
+}
 const chosen = pickRuns("bench:e2e", positionals, { ...RUNS, ...GROUPS, [PAIRED]: true }, ALL).flatMap((name) => GROUPS[name] ?? [name]);
 const binary = builtBinary(args.binary);
 
@@ -100,13 +109,6 @@ for (const name of chosen) {
     const rate = Number(args.rate);
     // Ten seconds of load by default, as the single latency run has.
     const totalEvents = args.totalEvents === undefined ? rate * 10 : Number(args.totalEvents);
-    let pin: CpuSplit | null = null;
-    try {
-      pin = args.pin ? cpuSplit() : null;
-    } catch (error) {
-      console.error(`bench:e2e: ${errorMessage(error)}`);
-      process.exit(2);
-    }
     if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds), rate, totalEvents, pin }))) failed++;
     continue;
   }
