@@ -122,10 +122,7 @@ export async function latencyPaired(o: PairedOptions): Promise<boolean> {
   if (baseline !== null) contenders.push({ name: "thread-per-client (Rust)", start: () => startListening([...serverWrapper, baseline, "0", "0"]) });
 
   console.log(`latency-paired: ${o.rounds} rounds, each server in turn: simulate --totalEvents ${o.totalEvents} --rate ${o.rate} (100 clients, default mix)`);
-  if (o.pin !== null)
-    console.log(
-      `pinned: every server runs under \`taskset ${o.pin.server.slice(1).join(" ")}\`, simulate under \`taskset ${o.pin.simulator.slice(1).join(" ")}\``,
-    );
+  if (o.pin !== null) console.log(`pinned: every server runs under \`${o.pin.server.join(" ")}\`, simulate under \`${o.pin.simulator.join(" ")}\``);
   const width = Math.max(...contenders.map((c) => c.name.length));
   console.log(`${"round".padEnd(6)}${"server".padEnd(width + 2)}    p50     p99   p99.9     max (ms, seen by simulate)  server p99 bucket  CPU s  peak RSS`);
   const figures = new Map<string, RunFigures[]>(contenders.map((c) => [c.name, []]));
