@@ -46,6 +46,16 @@ describe("bun run bench:e2e", () => {
     expectOneLine(result.stderr, "bench:e2e: unknown run nosuchrun");
   });
 
+  test.each([
+    [["default", "--pin"], "--pin"],
+    [["--rate", "500000", "latency"], "--rate"],
+    [["scale", "--rounds", "3", "--against", "/bin/true"], "--rounds, --against"],
+  ])("%p: latency-paired's options elsewhere are one line, exit 2, before anything starts", async (args, named) => {
+    const result = await script("test/bench/e2e.ts", ["--binary", "/nonexistent", ...args]);
+    expect(result).toMatchObject({ code: 2, stdout: "" });
+    expectOneLine(result.stderr, `bench:e2e: ${named} applies only to latency-paired \\(see bun run bench:e2e --help\\)$`);
+  });
+
   test("latency-paired --pin on one CPU is one line, exit 2, before anything starts", async () => {
     const taskset = Bun.which("taskset");
     if (taskset === null) throw new Error("this test needs taskset (util-linux) on PATH");

@@ -63,8 +63,8 @@ const parse = () =>
     options: {
       binary: { type: "string" },
       help: { type: "boolean", short: "h" },
-      rounds: { type: "string", default: "5" },
-      rate: { type: "string", default: "20000" },
+      rounds: { type: "string" },
+      rate: { type: "string" },
       totalEvents: { type: "string" },
       against: { type: "string", multiple: true, default: [] },
       pin: { type: "boolean", default: false },
@@ -83,6 +83,15 @@ if (args.help) {
   process.stdout.write(USAGE);
   process.exit(0);
 }
+const chosen = pickRuns("bench:e2e", positionals, { ...RUNS, ...GROUPS, [PAIRED]: true }, ALL).flatMap((name) => GROUPS[name] ?? [name]);
+// Silently ignoring them would leave a user believing a run was pinned or paced when it was not.
+const pairedOnly = (["rounds", "rate", "totalEvents", "against", "pin"] as const).filter((name) =>
+  name === "against" ? args.against.length > 0 : name === "pin" ? args.pin : args[name] !== undefined,
+);
+if (pairedOnly.length > 0 && !chosen.includes(PAIRED)) {
+  console.error(`bench:e2e: ${pairedOnly.map((name) => `--${name}`).join(", ")} applies only to ${PAIRED} (see bun run bench:e2e --help)`);
+  process.exit(2);
+}
 let pin: CpuSplit | null = null;
 try {
   pin = args.pin ? cpuSplit() : null;
@@ -90,7 +99,6 @@ try {
   console.error(`bench:e2e: ${errorMessage(error)}`);
   process.exit(2);
 }
-const chosen = pickRuns("bench:e2e", positionals, { ...RUNS, ...GROUPS, [PAIRED]: true }, ALL).flatMap((name) => GROUPS[name] ?? [name]);
 const binary = builtBinary(args.binary);
 
 let failed = 0;
@@ -106,10 +114,10 @@ for (const name of chosen) {
     continue;
   }
   if (name === PAIRED) {
-    const rate = Number(args.rate);
+    const rate = Number(args.rate ?? 20_000);
     // Ten seconds of load by default, as the single latency run has.
     const totalEvents = args.totalEvents === undefined ? rate * 10 : Number(args.totalEvents);
-    if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds), rate, totalEvents, pin }))) failed++;
+    if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds ?? 5), rate, totalEvents, pin }))) failed++;
     continue;
   }
   const flags = RUNS[name] as string[];
