@@ -89,7 +89,8 @@ const pairedOnly = (["rounds", "rate", "totalEvents", "against", "pin"] as const
   name === "against" ? args.against.length > 0 : name === "pin" ? args.pin : args[name] !== undefined,
 );
 if (pairedOnly.length > 0 && !chosen.includes(PAIRED)) {
-  console.error(`bench:e2e: ${pairedOnly.map((name) => `--${name}`).join(", ")} applies only to ${PAIRED} (see bun run bench:e2e --help)`);
+  const named = pairedOnly.map((name) => `--${name}`).join(", ");
+  console.error(`bench:e2e: ${named} ${pairedOnly.length > 1 ? "apply" : "applies"} only to ${PAIRED} (see bun run bench:e2e --help)`);
   process.exit(2);
 }
 let pin: CpuSplit | null = null;
