@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { type EdgeProcess, type SequencerProcess, startEdge, startSequencer, stopClusterProcesses } from "../support/cluster-process.ts";
 import { RedisServer } from "../support/redis-server.ts";
 import { runCommand, runSimulate, startServer } from "../support/server-process.ts";
+import { median } from "./median.ts";
 
 const QUIET = ["--log-level", "warn", "--stats-interval", "0"];
 const THROUGHPUT = ["--totalEvents", "1000000", "--concurrencyLevel", "100"];
@@ -87,7 +88,6 @@ function figures(line: string): { rate: number; p99: number } {
   return { rate: rate ? Number((rate[1] as string).replaceAll(",", "")) * (rate[2] ? 1e6 : 1) : Number.NaN, p99: p99 ? Number(p99[1]) : Number.NaN };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 const ROUNDS = 3;
 
 /** Runs the comparison; resolves to the number of failed runs. */

@@ -26,6 +26,7 @@ import { clusterBenchmark } from "./cluster.ts";
 import { type CpuSplit, cpuSplit } from "./cpu-split.ts";
 import { firstEventBenchmark } from "./first-event.ts";
 import { latencyPaired } from "./latency-paired.ts";
+import { median } from "./median.ts";
 
 /** Each run's simulator flags; the names are what README's table and CI refer to. */
 const RUNS: Record<string, string[]> = {
@@ -40,9 +41,15 @@ const RUNS: Record<string, string[]> = {
   "soak-10m": ["--totalEvents", "10000000"],
   "soak-100m": ["--totalEvents", "100000000"],
 };
+/**
+ * How many times the soak runs each length: a run's peak RSS moves by about
+ * ±5% with where its collections happen to fall, so one 10M run against one
+ * 100M run could land either side of FLAT while nothing grows.
+ */
+const SOAK_ROUNDS = 3;
 /** Runs that stand for several, compared at the end. */
-const GROUPS: Record<string, string[]> = { soak: ["soak-10m", "soak-100m"] };
-/** How far the soak's peak RSS may move between 10M and 100M events and still count as flat. */
+const GROUPS: Record<string, string[]> = { soak: Array.from({ length: SOAK_ROUNDS }, () => ["soak-10m", "soak-100m"]).flat() };
+/** How far the soak's median peak RSS may move between 10M and 100M events and still count as flat. */
 const FLAT = 0.1;
 const ALL = ["default", "1m", "scale", "latency"];
 
@@ -51,7 +58,7 @@ const PAIRED = "latency-paired";
 const USAGE = `Usage: bun run bench:e2e [--binary FILE] [run ...]
   Builds dist/follower-maze (or uses --binary FILE), starts it on free ports and drives each run
   with its own \`follower-maze simulate\`, which verifies every notification.
-  Runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS)].join(", ")} (default: ${ALL.join(" ")}; soak = soak-10m then soak-100m).
+  Runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS)].join(", ")} (default: ${ALL.join(" ")}; soak = soak-10m then soak-100m, ${SOAK_ROUNDS} times).
   ${PAIRED} [--rounds 5] [--rate 20000] [--totalEvents N] [--against FILE ...] [--pin]: follower-maze and
   a compiled thread-per-client baseline (built with rustc when run), one after the other, round after round;
   --pin runs every server on the first CPU this process may use and simulate on the others (taskset).
@@ -103,8 +110,8 @@ try {
 const binary = builtBinary(args.binary);
 
 let failed = 0;
-/** By run: the server's and the simulator's peak RSS in MiB. */
-const peaks = new Map<string, { server: number; simulator: number }>();
+/** By run, each time it ran: the server's and the simulator's peak RSS in MiB. */
+const peaks = new Map<string, { server: number; simulator: number }[]>();
 for (const name of chosen) {
   if (name === "cluster") {
     failed += await clusterBenchmark(binary);
@@ -136,7 +143,7 @@ for (const name of chosen) {
       `  server peak RSS ${usage.peakRssMiB.toFixed(1)} MiB (at end ${usage.rssMiB.toFixed(1)} MiB), server CPU ${usage.cpuSeconds.toFixed(2)} s; ` +
         `simulator peak RSS ${run.peakRssMiB.toFixed(1)} MiB, simulator CPU ${run.cpuSeconds.toFixed(2)} s`,
     );
-    peaks.set(name, { server: usage.peakRssMiB, simulator: run.peakRssMiB });
+    peaks.set(name, [...(peaks.get(name) ?? []), { server: usage.peakRssMiB, simulator: run.peakRssMiB }]);
     if (run.code !== 0) {
       failed++;
       console.log(`  FAILED (simulate exit ${run.code}); server log tail:\n${server.stderr().split("\n").slice(-10).join("\n")}`);
@@ -149,10 +156,12 @@ for (const name of chosen) {
 const [short, long] = [peaks.get("soak-10m"), peaks.get("soak-100m")];
 if (short !== undefined && long !== undefined) {
   for (const who of ["server", "simulator"] as const) {
-    const change = long[who] / short[who] - 1;
+    const [at10m, at100m] = [short, long].map((runs) => runs.map((run) => run[who])) as [number[], number[]];
+    const change = median(at100m) / median(at10m) - 1;
     const flat = Math.abs(change) <= FLAT;
+    const mib = (values: number[]) => `${median(values).toFixed(1)} MiB (${values.map((value) => value.toFixed(1)).join(", ")})`;
     console.log(
-      `soak: ${who} peak RSS ${short[who].toFixed(1)} MiB at 10M events, ${long[who].toFixed(1)} MiB at 100M (${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)}%): ${flat ? "flat" : "NOT flat"} within ±${FLAT * 100}%`,
+      `soak: ${who} peak RSS ${mib(at10m)} at 10M events, ${mib(at100m)} at 100M, medians (${change >= 0 ? "+" : ""}${(change * 100).toFixed(1)}%): ${flat ? "flat" : "NOT flat"} within ±${FLAT * 100}%`,
     );
     if (!flat) failed++;
   }

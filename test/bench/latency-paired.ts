@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { runSimulate, type ServerProcess, startListening, startServer } from "../support/server-process.ts";
 import type { CpuSplit } from "./cpu-split.ts";
+import { median } from "./median.ts";
 
 const BASELINE_SOURCE = resolve(import.meta.dir, "baseline/thread-per-client.rs");
 const LATENCY = /latency p50 (\S+) ms, p99 (\S+) ms, p99\.9 (\S+) ms, max (\S+) ms/;
@@ -103,11 +104,6 @@ async function measure(contender: Contender, o: PairedOptions): Promise<RunFigur
   }
 }
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
 const ms = (value: number) => value.toFixed(3).padStart(7);
 
 /** Runs the rounds and prints them; returns false if any run failed. */

@@ -13,6 +13,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { runCommand, startServer } from "../support/server-process.ts";
 import { builtBinary, pickRuns } from "./bench-args.ts";
+import { median } from "./median.ts";
 
 const WORKLOADS: Record<string, string[]> = {
   fanout: ["--totalEvents", "1000000", "--concurrencyLevel", "100"],
@@ -34,11 +35,6 @@ interface Sample {
   notificationsPerSecond: number;
   peakRssMiB: number;
   cpuSeconds: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
 let failed = 0;
