@@ -54,12 +54,15 @@ const FLAT = 0.1;
 const ALL = ["default", "1m", "scale", "latency"];
 
 const PAIRED = "latency-paired";
+/** What latency-paired runs when its options are not given. */
+const PAIRED_ROUNDS = 5;
+const PAIRED_RATE = 20_000;
 
 const USAGE = `Usage: bun run bench:e2e [--binary FILE] [run ...]
   Builds dist/follower-maze (or uses --binary FILE), starts it on free ports and drives each run
   with its own \`follower-maze simulate\`, which verifies every notification.
   Runs: ${[...Object.keys(RUNS), ...Object.keys(GROUPS)].join(", ")} (default: ${ALL.join(" ")}; soak = soak-10m then soak-100m, ${SOAK_ROUNDS} times).
-  ${PAIRED} [--rounds 5] [--rate 20000] [--totalEvents N] [--against FILE ...] [--pin]: follower-maze and
+  ${PAIRED} [--rounds ${PAIRED_ROUNDS}] [--rate ${PAIRED_RATE}] [--totalEvents N] [--against FILE ...] [--pin]: follower-maze and
   a compiled thread-per-client baseline (built with rustc when run), one after the other, round after round;
   --pin runs every server on the first CPU this process may use and simulate on the others (taskset).
 `;
@@ -73,8 +76,8 @@ const parse = () =>
       rounds: { type: "string" },
       rate: { type: "string" },
       totalEvents: { type: "string" },
-      against: { type: "string", multiple: true, default: [] },
-      pin: { type: "boolean", default: false },
+      against: { type: "string", multiple: true },
+      pin: { type: "boolean" },
     },
     allowPositionals: true,
   });
@@ -92,9 +95,7 @@ if (args.help) {
 }
 const chosen = pickRuns("bench:e2e", positionals, { ...RUNS, ...GROUPS, [PAIRED]: true }, ALL).flatMap((name) => GROUPS[name] ?? [name]);
 // Silently ignoring them would leave a user believing a run was pinned or paced when it was not.
-const pairedOnly = (["rounds", "rate", "totalEvents", "against", "pin"] as const).filter((name) =>
-  name === "against" ? args.against.length > 0 : name === "pin" ? args.pin : args[name] !== undefined,
-);
+const pairedOnly = (["rounds", "rate", "totalEvents", "against", "pin"] as const).filter((name) => args[name] !== undefined);
 if (pairedOnly.length > 0 && !chosen.includes(PAIRED)) {
   const named = pairedOnly.map((name) => `--${name}`).join(", ");
   console.error(`bench:e2e: ${named} ${pairedOnly.length > 1 ? "apply" : "applies"} only to ${PAIRED} (see bun run bench:e2e --help)`);
@@ -102,7 +103,7 @@ if (pairedOnly.length > 0 && !chosen.includes(PAIRED)) {
 }
 let pin: CpuSplit | null = null;
 try {
-  pin = args.pin ? cpuSplit() : null;
+  pin = args.pin === true ? cpuSplit() : null;
 } catch (error) {
   console.error(`bench:e2e: ${errorMessage(error)}`);
   process.exit(2);
@@ -122,10 +123,11 @@ for (const name of chosen) {
     continue;
   }
   if (name === PAIRED) {
-    const rate = Number(args.rate ?? 20_000);
+    const rate = Number(args.rate ?? PAIRED_RATE);
     // Ten seconds of load by default, as the single latency run has.
     const totalEvents = args.totalEvents === undefined ? rate * 10 : Number(args.totalEvents);
-    if (!(await latencyPaired({ binary, against: args.against, rounds: Number(args.rounds ?? 5), rate, totalEvents, pin }))) failed++;
+    const rounds = Number(args.rounds ?? PAIRED_ROUNDS);
+    if (!(await latencyPaired({ binary, against: args.against ?? [], rounds, rate, totalEvents, pin }))) failed++;
     continue;
   }
   const flags = RUNS[name] as string[];
