@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { copyBytes, grownCapacity, resized } from "./typed-arrays.ts";
+import { Bytes, copyBytes, copyWords, grownCapacity, resized } from "./typed-arrays.ts";
 
 describe("resized", () => {
   test("keeps the type and the elements, zero beyond them", () => {
@@ -49,5 +49,26 @@ describe("copyBytes", () => {
     expect(copyBytes(src, 5, 5 + length, dst, 3)).toBe(3 + length);
     expect(dst.subarray(3, 3 + length)).toEqual(src.subarray(5, 5 + length));
     expect([...dst.subarray(0, 3), ...dst.subarray(3 + length)]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee, 0xee]);
+  });
+});
+
+describe("copyWords", () => {
+  test.each([0, 1, 3, 4, 5, 7, 8, 9, 255, 256, 257, 1000])("copies exactly %p bytes between unaligned offsets, by bytes, words or set", (length) => {
+    const src = new Bytes(Uint8Array.from({ length: length + 10 }, (_, i) => (i * 7 + 1) % 256));
+    const dst = new Bytes(new Uint8Array(length + 6).fill(0xee));
+    expect(copyWords(src, 5, 5 + length, dst, 3)).toBe(3 + length);
+    expect(dst.array.subarray(3, 3 + length)).toEqual(src.array.subarray(5, 5 + length));
+    expect([...dst.array.subarray(0, 3), ...dst.array.subarray(3 + length)]).toEqual([0xee, 0xee, 0xee, 0xee, 0xee, 0xee]);
+  });
+
+  test("a Bytes over part of a buffer reads and writes only that part", () => {
+    const whole = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const src = new Bytes(whole.subarray(8, 24));
+    const target = new Uint8Array(24).fill(0xee);
+    const dst = new Bytes(target.subarray(4, 20));
+    expect(src.length).toBe(16);
+    expect(copyWords(src, 1, 14, dst, 2)).toBe(15);
+    expect([...target.subarray(6, 19)]).toEqual(Array.from({ length: 13 }, (_, i) => 9 + i));
+    expect([...target.subarray(0, 6), ...target.subarray(19)]).toEqual(Array(11).fill(0xee));
   });
 });

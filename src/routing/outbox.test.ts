@@ -88,7 +88,7 @@ describe("Outbox", () => {
     const { batch, broadcast, flush } = outbox(1 << 20, writer);
     broadcast("1|B");
     broadcast("2|B");
-    const shared = batch.broadcastBytes;
+    const shared = batch.broadcastBytes.array;
     flush();
     expect(buffers).toEqual([shared]);
     expect(buffers[0]).toBe(shared);

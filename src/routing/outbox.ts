@@ -1,4 +1,4 @@
-import { copyBytes, grownCapacity } from "../collections/typed-arrays.ts";
+import { Bytes, copyWords, grownCapacity } from "../collections/typed-arrays.ts";
 import type { ReadBatch } from "./read-batch.ts";
 
 /** The part of a socket an outbox needs; Bun's TCP socket has exactly this `write`. */
@@ -20,12 +20,12 @@ export interface OutboxGroup {
   readonly maxQueuedBytes: number;
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY = Bytes.ofLength(0);
 const INITIAL_BACKLOG = 4096;
 
 /** What a socket has not taken yet: `bytes[head, tail)`, of which `counted` is in the group's total. */
 interface Backlog {
-  bytes: Uint8Array;
+  bytes: Bytes;
   head: number;
   tail: number;
   counted: number;
@@ -115,7 +115,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     if (backlog !== null) {
       const at = this.room(backlog, bytes);
       if (at < 0) return false;
-      backlog.tail = first < 0 ? copyBytes(batch.broadcastBytes, 0, bytes, backlog.bytes, at) : batch.gather(first, backlog.bytes, at);
+      backlog.tail = first < 0 ? copyWords(batch.broadcastBytes, 0, bytes, backlog.bytes, at) : batch.gather(first, backlog.bytes, at);
       this.recount(backlog);
       return true;
     }
@@ -124,7 +124,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
       data = batch.scratch(bytes);
       batch.gather(first, data, 0);
     }
-    const written = this.writer.write(data, 0, bytes);
+    const written = this.writer.write(data.array, 0, bytes);
     if (written < 0) return false;
     this.group.sentBytes += written;
     if (written === bytes) return true;
@@ -132,7 +132,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     const at = this.room(started, bytes - written);
     if (at < 0) return false;
     this.backlog = started;
-    started.tail = copyBytes(data, written, bytes, started.bytes, at);
+    started.tail = copyWords(data, written, bytes, started.bytes, at);
     this.recount(started);
     return true;
   }
@@ -142,7 +142,7 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     if (this.overflowed) return false;
     const backlog = this.backlog;
     if (backlog === null) return true;
-    const written = this.writer.write(backlog.bytes, backlog.head, backlog.tail - backlog.head);
+    const written = this.writer.write(backlog.bytes.array, backlog.head, backlog.tail - backlog.head);
     if (written < 0) return false;
     this.group.sentBytes += written;
     backlog.head += written;
@@ -181,11 +181,11 @@ export class Outbox<W extends ByteWriter = ByteWriter> {
     const capacity = Math.min(grownCapacity(backlog.bytes.length, queued + extra, INITIAL_BACKLOG), limit);
     if (capacity > backlog.bytes.length) {
       // The queued bytes move to the front as they are copied, which saves a second pass.
-      const next = new Uint8Array(capacity);
-      copyBytes(backlog.bytes, backlog.head, backlog.tail, next, 0);
+      const next = Bytes.ofLength(capacity);
+      copyWords(backlog.bytes, backlog.head, backlog.tail, next, 0);
       backlog.bytes = next;
     } else {
-      backlog.bytes.copyWithin(0, backlog.head, backlog.tail);
+      backlog.bytes.array.copyWithin(0, backlog.head, backlog.tail);
     }
     backlog.head = 0;
     backlog.tail = queued;

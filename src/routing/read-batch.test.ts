@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { Bytes } from "../collections/typed-arrays.ts";
 import { ReadBatch } from "./read-batch.ts";
 
 const encoder = new TextEncoder();
@@ -21,7 +22,7 @@ class Chain {
 
 function gathered(batch: ReadBatch, first: number): string {
   const into = new Uint8Array(1 << 16).fill(0x23);
-  const end = batch.gather(first, into, 3);
+  const end = batch.gather(first, new Bytes(into), 3);
   expect([...into.subarray(0, 3)]).toEqual([0x23, 0x23, 0x23]);
   return decoder.decode(into.subarray(3, end));
 }
@@ -33,7 +34,7 @@ describe("ReadBatch", () => {
     batch.broadcast(...read(""));
     batch.broadcast(...read("3|B"));
     expect(batch.broadcasts).toBe(3);
-    expect(decoder.decode(batch.broadcastBytes.subarray(0, batch.broadcastLength))).toBe("1|B\r\n\r\n3|B\r\n");
+    expect(decoder.decode(batch.broadcastBytes.array.subarray(0, batch.broadcastLength))).toBe("1|B\r\n\r\n3|B\r\n");
   });
 
   test("a chain gathers its own lines with the broadcasts around them in sequence order", () => {

@@ -1,4 +1,4 @@
-import { copyBytes, grownCapacity, resized } from "../collections/typed-arrays.ts";
+import { Bytes, copyBytes, copyWords, grownCapacity, resized } from "../collections/typed-arrays.ts";
 import { CR, LF } from "../protocol/ascii.ts";
 
 const INITIAL_BYTES = 16 * 1024;
@@ -30,7 +30,7 @@ export class ReadBatch {
   private marks = new Int32Array(INITIAL_ENTRIES);
   private nexts = new Int32Array(INITIAL_ENTRIES);
   private entries = 0;
-  private gathered = new Uint8Array(INITIAL_BYTES);
+  private gathered = Bytes.ofLength(INITIAL_BYTES);
 
   /** Queues `src[start, start + length)` and CRLF for every connection. */
   broadcast(src: Uint8Array, start: number, length: number): void {
@@ -44,7 +44,7 @@ export class ReadBatch {
   }
 
   /** The cycle's broadcast lines, each with its CRLF, in sequence order: `broadcastBytes[0, broadcastLength)`. */
-  get broadcastBytes(): Uint8Array {
+  get broadcastBytes(): Bytes {
     return this.broadcastRun.bytes;
   }
 
@@ -70,7 +70,7 @@ export class ReadBatch {
   }
 
   /** Writes into `into` at `at` the chain from entry `first`, with all broadcasts in place; returns the end. */
-  gather(first: number, into: Uint8Array, at: number): number {
+  gather(first: number, into: Bytes, at: number): number {
     const broadcast = this.broadcastRun.bytes;
     const lines = this.lines.bytes;
     let sent = 0;
@@ -78,18 +78,18 @@ export class ReadBatch {
     for (let entry = first; entry >= 0; entry = this.nexts[entry]) {
       const mark = this.marks[entry];
       if (mark > sent) {
-        end = copyBytes(broadcast, sent, mark, into, end);
+        end = copyWords(broadcast, sent, mark, into, end);
         sent = mark;
       }
       const start = this.starts[entry];
-      end = copyBytes(lines, start, start + this.lengths[entry], into, end);
+      end = copyWords(lines, start, start + this.lengths[entry], into, end);
     }
-    return copyBytes(broadcast, sent, this.broadcastRun.length, into, end);
+    return copyWords(broadcast, sent, this.broadcastRun.length, into, end);
   }
 
   /** A buffer of at least `bytes`, shared by every connection's gather in turn. */
-  scratch(bytes: number): Uint8Array {
-    if (bytes > this.gathered.length) this.gathered = new Uint8Array(grownCapacity(this.gathered.length, bytes));
+  scratch(bytes: number): Bytes {
+    if (bytes > this.gathered.length) this.gathered = Bytes.ofLength(grownCapacity(this.gathered.length, bytes));
     return this.gathered;
   }
 
@@ -98,7 +98,7 @@ export class ReadBatch {
     this.broadcasts = this.entries = 0;
     this.broadcastRun.reset();
     this.lines.reset();
-    if (this.gathered.length > KEEP_BYTES) this.gathered = new Uint8Array(INITIAL_BYTES);
+    if (this.gathered.length > KEEP_BYTES) this.gathered = Bytes.ofLength(INITIAL_BYTES);
     if (this.starts.length > KEEP_ENTRIES) this.allocateEntries(INITIAL_ENTRIES);
   }
 
@@ -120,24 +120,24 @@ export class ReadBatch {
 
 /** Lines appended one after another, each with its CRLF. */
 class LineArena {
-  bytes = new Uint8Array(INITIAL_BYTES);
+  bytes = Bytes.ofLength(INITIAL_BYTES);
   length = 0;
 
   /** Appends `src[start, start + length)` and CRLF; returns where it starts. */
   append(src: Uint8Array, start: number, length: number): number {
     const at = this.length;
     const end = at + length + 2;
-    if (end > this.bytes.length) this.bytes = resized(this.bytes, grownCapacity(this.bytes.length, end), at);
+    if (end > this.bytes.length) this.bytes = new Bytes(resized(this.bytes.array, grownCapacity(this.bytes.length, end), at));
     const bytes = this.bytes;
-    const crlf = copyBytes(src, start, start + length, bytes, at);
-    bytes[crlf] = CR;
-    bytes[crlf + 1] = LF;
+    const crlf = copyBytes(src, start, start + length, bytes.array, at);
+    bytes.array[crlf] = CR;
+    bytes.array[crlf + 1] = LF;
     this.length = end;
     return at;
   }
 
   reset(): void {
     this.length = 0;
-    if (this.bytes.length > KEEP_BYTES) this.bytes = new Uint8Array(INITIAL_BYTES);
+    if (this.bytes.length > KEEP_BYTES) this.bytes = Bytes.ofLength(INITIAL_BYTES);
   }
 }
