@@ -151,6 +151,13 @@ describe("LineFramer: chunk boundaries", () => {
     expect(feed(text, 100, cuts).events).toEqual(reference(text, 100).events);
   });
 
+  test("lines either side of the prefix scanned before indexOf (47–49 bytes, and longer) end where their LF is, at every split", () => {
+    const long = [1, 46, 47, 48, 49, 50, 200, 3000].map((length) => "x".repeat(length));
+    const text = `${long.join("\r\n")}\r\n${long.join("\n")}\nrest`;
+    expect(feed(text, 5000, []).events).toEqual(lines(...long, ...long));
+    for (let cut = 1; cut < text.length; cut += 7) expect(feed(text, 5000, [cut]).events).toEqual(lines(...long, ...long));
+  });
+
   test("many lines in one chunk", () => {
     const many = Array.from({ length: 5000 }, (_, i) => `${i + 1}|B`);
     const { events } = feed(`${many.join("\r\n")}\r\n`, 100, []);

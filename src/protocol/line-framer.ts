@@ -59,7 +59,7 @@ export class LineFramer {
     const sink = this.sink;
     const length = chunk.length;
     for (;;) {
-      const lf = chunk.indexOf(LF, pos);
+      const lf = lineEnd(chunk, pos, length);
       if (lf < 0) break;
       const end = lf > pos && chunk[lf - 1] === CR ? lf - 1 : lf;
       if (end - pos > max) sink.oversized(end - pos);
@@ -123,4 +123,18 @@ export class LineFramer {
     }
     this.sink.line(line, 0, total);
   }
+}
+
+/** Bytes an event line is scanned for its LF in JavaScript before handing the rest to the native `indexOf`. */
+const SHORT_LINE = 48;
+
+/**
+ * Where the LF at or after `from` is, or −1: event lines are 10–30 bytes,
+ * and a loop finds their end sooner than a call into `indexOf` costs,
+ * which pays off on long lines only.
+ */
+function lineEnd(chunk: Uint8Array, from: number, length: number): number {
+  const stop = Math.min(from + SHORT_LINE, length);
+  for (let i = from; i < stop; i++) if (chunk[i] === LF) return i;
+  return stop === length ? -1 : chunk.indexOf(LF, stop);
 }
