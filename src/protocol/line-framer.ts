@@ -46,7 +46,7 @@ export class LineFramer {
   push(chunk: Uint8Array): void {
     let pos = 0;
     if (this.partialLength > 0 || this.skipped >= 0) {
-      const lf = chunk.indexOf(LF);
+      const lf = lineEnd(chunk, 0, chunk.length);
       if (lf < 0) {
         this.carry(chunk, 0, chunk.length);
         return;
