@@ -4,9 +4,11 @@
  * one after another, for several rounds, so both see the same machine and the
  * same neighbours. Prints every run and the medians.
  *
- * The baseline is test/bench/baseline/thread-per-client.rs, a minimal server
- * with one thread per client, built here with `rustc` when this runs (never by
- * the build or the tests). Without `rustc` it says so and runs follower-maze alone.
+ * The baselines are test/bench/baseline/thread-per-client.rs, a minimal server
+ * with one thread per client, and event-loop.rs, one thread and one epoll loop
+ * as follower-maze has, asking for the same scheduler slice; both are built here
+ * with `rustc` when this runs (never by the build or the tests). Without `rustc`
+ * it says so and runs follower-maze alone.
  * `--against PATH` adds another follower-maze binary to every round, for
  * before/after comparisons of a change. `--pin` runs every server on one
  * CPU and simulate on the others (cpu-split.ts).
@@ -18,7 +20,12 @@ import { runSimulate, type ServerProcess, startListening, startServer } from "..
 import type { CpuSplit } from "./cpu-split.ts";
 import { median } from "./median.ts";
 
-const BASELINE_SOURCE = resolve(import.meta.dir, "baseline/thread-per-client.rs");
+const BASELINE_DIR = resolve(import.meta.dir, "baseline");
+/** Each compiled baseline: its source's name and what it is given after the two ports (event-loop.rs: follower-maze's `--scheduler-slice` default). */
+const BASELINES = [
+  { file: "thread-per-client", args: [] },
+  { file: "event-loop", args: ["100"] },
+];
 const LATENCY = /latency p50 (\S+) ms, p99 (\S+) ms, p99\.9 (\S+) ms, max (\S+) ms/;
 
 export interface PairedOptions {
@@ -49,19 +56,19 @@ interface RunFigures {
   serverP99: number | null;
 }
 
-/** Compiles the baseline into a temporary directory; null (after saying why) when there is no rustc. */
-function buildBaseline(): string | null {
+/** Compiles one baseline into a temporary directory; null (after saying why) when there is no rustc or it fails. */
+function buildBaseline(name: string): string | null {
   const rustc = Bun.which("rustc");
   if (rustc === null) {
-    console.error("latency-paired: rustc not found on PATH: the compiled baseline is skipped (install Rust to pair the runs)");
+    console.error(`latency-paired: rustc not found on PATH: the compiled baseline ${name} is skipped (install Rust to pair the runs)`);
     return null;
   }
   const dir = resolve(tmpdir(), "follower-maze-bench");
   mkdirSync(dir, { recursive: true });
-  const out = resolve(dir, "thread-per-client");
-  const build = Bun.spawnSync([rustc, "-O", "--edition", "2021", "-o", out, BASELINE_SOURCE], { stdout: "inherit", stderr: "inherit" });
+  const out = resolve(dir, name);
+  const build = Bun.spawnSync([rustc, "-O", "--edition", "2021", "-o", out, resolve(BASELINE_DIR, `${name}.rs`)], { stdout: "inherit", stderr: "inherit" });
   if (build.exitCode !== 0) {
-    console.error("latency-paired: rustc failed to build the baseline: it is skipped");
+    console.error(`latency-paired: rustc failed to build the baseline ${name}: it is skipped`);
     return null;
   }
   return out;
@@ -114,8 +121,10 @@ export async function latencyPaired(o: PairedOptions): Promise<boolean> {
     { name: "follower-maze", start: () => serve(o.binary) },
     ...o.against.map((path, i) => ({ name: `against-${i + 1} (${path})`, start: () => serve(path) })),
   ];
-  const baseline = buildBaseline();
-  if (baseline !== null) contenders.push({ name: "thread-per-client (Rust)", start: () => startListening([...serverWrapper, baseline, "0", "0"]) });
+  for (const { file, args } of BASELINES) {
+    const built = buildBaseline(file);
+    if (built !== null) contenders.push({ name: `${file} (Rust)`, start: () => startListening([...serverWrapper, built, "0", "0", ...args]) });
+  }
 
   console.log(`latency-paired: ${o.rounds} rounds, each server in turn: simulate --totalEvents ${o.totalEvents} --rate ${o.rate} (100 clients, default mix)`);
   if (o.pin !== null) console.log(`pinned: every server runs under \`${o.pin.server.join(" ")}\`, simulate under \`${o.pin.simulator.join(" ")}\``);

@@ -10,11 +10,13 @@
 //! binary heap, applies each event in order and collects each recipient's
 //! notifications of the read; after the read each recipient's thread gets them
 //! as one message over its channel, takes all that is waiting and writes it
-//! with one `write_all`. Sockets have TCP_NODELAY.
-//! Users that never connected are kept only as graph nodes.
+//! with one `write_all`. Sockets have TCP_NODELAY. The events themselves go
+//! through `engine.rs`, which event-loop.rs shares.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+mod engine;
+
+use engine::Engine;
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -42,9 +44,9 @@ fn main() {
             thread::spawn(move || serve_client(stream, registry));
         }
     });
-    let mut engine = Engine { next: 1, held: BinaryHeap::new(), followers: HashMap::new(), clients };
+    let mut engine = Engine::new();
     for stream in events.incoming().flatten() {
-        engine.read_source(stream);
+        read_source(&mut engine, stream, &clients);
     }
 }
 
@@ -73,100 +75,24 @@ fn serve_client(stream: TcpStream, registry: Clients) {
     }
 }
 
-struct Engine {
-    next: u64,
-    /// (seq, line without terminator), smallest seq first.
-    held: BinaryHeap<Reverse<(u64, Vec<u8>)>>,
-    followers: HashMap<u64, HashSet<u64>>,
-    clients: Clients,
-}
-
-impl Engine {
-    fn read_source(&mut self, mut stream: TcpStream) {
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut partial: Vec<u8> = Vec::new();
-        loop {
-            let n = match stream.read(&mut buf) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            partial.extend_from_slice(&buf[..n]);
-            let mut start = 0;
-            while let Some(lf) = partial[start..].iter().position(|&b| b == b'\n') {
-                let mut line = &partial[start..start + lf];
-                if line.last() == Some(&b'\r') {
-                    line = &line[..line.len() - 1];
-                }
-                if let Some(seq) = field(line, 0) {
-                    self.held.push(Reverse((seq, line.to_vec())));
-                }
-                start += lf + 1;
-            }
-            partial.drain(..start);
-            // One lock per read: every line this read made ready is routed under it.
-            let clients = self.clients.clone();
-            let mut clients = clients.lock().unwrap();
-            let mut out: HashMap<u64, Vec<u8>> = HashMap::new();
-            while let Some(Reverse((seq, _))) = self.held.peek() {
-                if *seq > self.next {
-                    break;
-                }
-                let Reverse((seq, line)) = self.held.pop().unwrap();
-                if seq == self.next {
-                    self.next += 1;
-                    self.route(&line, &clients, &mut out);
-                }
-            }
-            for (user, bytes) in out {
-                let bytes: Line = bytes.into();
-                if let Some(list) = clients.get_mut(&user) {
-                    list.retain(|tx| tx.send(bytes.clone()).is_ok());
-                }
-            }
-        }
-    }
-
-    /// Applies one event and appends its line to the bytes of each connected recipient in `out`.
-    fn route(&mut self, line: &[u8], clients: &HashMap<u64, Vec<Sender<Line>>>, out: &mut HashMap<u64, Vec<u8>>) {
-        let kind = line.split(|&b| b == b'|').nth(1).and_then(|k| k.first().copied());
-        let from = field(line, 2);
-        let to = field(line, 3);
-        let mut send = |user: u64| {
-            if clients.contains_key(&user) {
-                let bytes = out.entry(user).or_default();
-                bytes.extend_from_slice(line);
-                bytes.extend_from_slice(b"\r\n");
-            }
+fn read_source(engine: &mut Engine, mut stream: TcpStream, clients: &Clients) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut partial: Vec<u8> = Vec::new();
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
         };
-        match (kind, from, to) {
-            (Some(b'F'), Some(from), Some(to)) => {
-                self.followers.entry(to).or_default().insert(from);
-                send(to);
+        partial.extend_from_slice(&buf[..n]);
+        // One lock per read: every line this read made ready is routed under it.
+        let mut clients = clients.lock().unwrap();
+        let mut out: HashMap<u64, Vec<u8>> = HashMap::new();
+        engine.take(&mut partial, &clients, &mut out);
+        for (user, bytes) in out {
+            let bytes: Line = bytes.into();
+            if let Some(list) = clients.get_mut(&user) {
+                list.retain(|tx| tx.send(bytes.clone()).is_ok());
             }
-            (Some(b'U'), Some(from), Some(to)) => {
-                if let Some(set) = self.followers.get_mut(&to) {
-                    set.remove(&from);
-                }
-            }
-            (Some(b'B'), _, _) => {
-                for &user in clients.keys() {
-                    send(user);
-                }
-            }
-            (Some(b'P'), _, Some(to)) => send(to),
-            (Some(b'S'), Some(from), _) => {
-                if let Some(set) = self.followers.get(&from) {
-                    for &follower in set {
-                        send(follower);
-                    }
-                }
-            }
-            _ => {}
         }
     }
-}
-
-/// The `index`-th `|`-separated field as a number.
-fn field(line: &[u8], index: usize) -> Option<u64> {
-    std::str::from_utf8(line.split(|&b| b == b'|').nth(index)?).ok()?.parse().ok()
 }
