@@ -1,10 +1,24 @@
-//! What both compiled baselines do with the event stream, so that they differ
-//! only in how they serve sockets: whole lines in, reordered with a binary
-//! heap, each event applied in sequence order, and each connected recipient's
-//! notifications of one read collected, so that it gets them in one write.
+//! What both compiled baselines share, so that they differ only in how they
+//! serve sockets: how they start listening, and what they do with the event
+//! stream: whole lines in, reordered with a binary heap, each event applied
+//! in sequence order, and each connected recipient's notifications of one
+//! read collected, so that it gets them in one write.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::net::TcpListener;
+
+/// Binds the event and client ports given as the first two arguments (0 picks
+/// a free one) and prints follower-maze's startup line for them, so the bench
+/// starts every server the same way.
+pub fn listen(name: &str) -> (TcpListener, TcpListener) {
+    let port = |i: usize| std::env::args().nth(i).map(|s| s.parse::<u16>().expect("port")).unwrap_or(0);
+    let events = TcpListener::bind(("127.0.0.1", port(1))).expect("event port");
+    let clients = TcpListener::bind(("127.0.0.1", port(2))).expect("client port");
+    let bound = |l: &TcpListener| l.local_addr().expect("bound").port();
+    eprintln!("{name} listening: events on 127.0.0.1:{}, clients on 127.0.0.1:{}", bound(&events), bound(&clients));
+    (events, clients)
+}
 
 pub struct Engine {
     next: u64,

@@ -83,18 +83,10 @@ struct Server {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let port = |i: usize| args.get(i).map(|s| s.parse::<u16>().expect("port")).unwrap_or(0);
-    if let Some(us) = args.get(3) {
+    if let Some(us) = std::env::args().nth(3) {
         request_slice(us.parse().expect("slice in µs"));
     }
-    let events = TcpListener::bind(("127.0.0.1", port(1))).expect("event port");
-    let clients = TcpListener::bind(("127.0.0.1", port(2))).expect("client port");
-    eprintln!(
-        "event-loop listening: events on 127.0.0.1:{}, clients on 127.0.0.1:{}",
-        events.local_addr().unwrap().port(),
-        clients.local_addr().unwrap().port()
-    );
+    let (events, clients) = engine::listen("event-loop");
     let mut server = Server { poller: Poller::new(), sources: HashMap::new(), clients: HashMap::new(), connected: HashMap::new(), engine: Engine::new(), next_token: 2 };
     for (listener, token) in [(&events, EVENT_LISTENER), (&clients, CLIENT_LISTENER)] {
         listener.set_nonblocking(true).expect("non-blocking");

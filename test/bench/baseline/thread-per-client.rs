@@ -18,7 +18,7 @@ mod engine;
 use engine::Engine;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -27,15 +27,7 @@ type Line = Arc<[u8]>;
 type Clients = Arc<Mutex<HashMap<u64, Vec<Sender<Line>>>>>;
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
-    let port = |i: usize| args.get(i).map(|s| s.parse::<u16>().expect("port")).unwrap_or(0);
-    let events = TcpListener::bind(("127.0.0.1", port(1))).expect("event port");
-    let clients_listener = TcpListener::bind(("127.0.0.1", port(2))).expect("client port");
-    eprintln!(
-        "thread-per-client listening: events on 127.0.0.1:{}, clients on 127.0.0.1:{}",
-        events.local_addr().unwrap().port(),
-        clients_listener.local_addr().unwrap().port()
-    );
+    let (events, clients_listener) = engine::listen("thread-per-client");
     let clients: Clients = Arc::new(Mutex::new(HashMap::new()));
     let registry = clients.clone();
     thread::spawn(move || {
