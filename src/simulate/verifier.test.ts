@@ -15,8 +15,10 @@ const text = (bytes: Uint8Array | null) => (bytes === null ? null : decoder.deco
 /** Keeps every recorded value, so latencies can be checked exactly. */
 class RecordingHistogram extends LatencyHistogram {
   readonly values: number[] = [];
+  calls = 0;
 
   override record(micros: number, times = 1): void {
+    this.calls++;
     for (let k = 0; k < times; k++) this.values.push(micros);
     super.record(micros, times);
   }
@@ -183,6 +185,23 @@ describe("ClientVerifier", () => {
     expect(feed(verifier, stream(owedLines()))).toBeNull();
     expect(verifier.done).toBe(true);
     expect(latency.count).toBe(OWED.length);
+  });
+
+  test("lines of one chunk with one stamp are recorded together, each with its own latency still", () => {
+    // Three batches to a write, as at full speed many batches share the write that stamped them.
+    const shared = (batch: number) => sentAtOf(Math.floor(batch / 3));
+    const { verifier, latency } = setup(shared);
+    expect(feed(verifier, stream(owedLines()), 5000)).toBeNull();
+    expect(latency.values).toEqual(OWED.map((seq) => (5000 - shared(batchOf(seq))) * 1000));
+    expect(latency.calls).toBe(new Set(OWED.map((seq) => shared(batchOf(seq)))).size);
+  });
+
+  test("lines verified before a failure in the same chunk keep their latencies", () => {
+    const { verifier, latency } = setup();
+    const lines = owedLines();
+    lines[3] = lines[3].replace(/\|/, "#");
+    expect(feed(verifier, stream(lines))?.kind).toBe("mismatch");
+    expect(latency.values).toEqual(OWED.slice(0, 3).map((seq) => (5000 - sentAtOf(batchOf(seq))) * 1000));
   });
 
   test("a swapped pair of lines is a mismatch at the first of them", () => {

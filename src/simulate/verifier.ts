@@ -80,16 +80,26 @@ export class ClientVerifier {
     const { bytes, lineStart, lineLength, sentAt } = this.window.buffers;
     const { eventMask, byteMask } = this.window;
     const queue = this.queue;
+    // Lines of one chunk share `now`, and at full speed most of a chunk's lines one write's stamp: one record per run of equal stamps.
+    let runSent = Number.NaN;
+    let run = 0;
+    let failure: ClientFailure | null = null;
     let i = 0;
-    while (i < chunk.length) {
-      if (queue.length === 0) return this.failure("extra", chunk, i);
+    lines: while (i < chunk.length) {
+      if (queue.length === 0) {
+        failure = this.failure("extra", chunk, i);
+        break;
+      }
       const seq = queue.peek();
       const slot = seq & eventMask;
       const length = lineLength[slot] as number;
       const n = Math.min(length - this.matched, chunk.length - i);
       const base = (lineStart[slot] as number) + this.matched;
       for (let k = 0; k < n; k++) {
-        if (chunk[i + k] !== bytes[(base + k) & byteMask]) return this.failure("mismatch", chunk, i, k);
+        if (chunk[i + k] !== bytes[(base + k) & byteMask]) {
+          failure = this.failure("mismatch", chunk, i, k);
+          break lines;
+        }
       }
       i += n;
       this.matched += n;
@@ -98,11 +108,19 @@ export class ClientVerifier {
         queue.shift();
         this.recent[this.verified % CONTEXT_LINES] = seq;
         this.verified++;
-        this.latency.record((now - (sentAt[slot] as number)) * 1000);
+        const sent = sentAt[slot] as number;
+        if (sent === runSent) {
+          run++;
+        } else {
+          if (run > 0) this.latency.record((now - runSent) * 1000, run);
+          runSent = sent;
+          run = 1;
+        }
         this.lastProgress = now;
       }
     }
-    return null;
+    if (run > 0) this.latency.record((now - runSent) * 1000, run);
+    return failure;
   }
 
   /** One WebSocket message, which must be exactly one line without its CRLF. */
